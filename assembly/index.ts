@@ -1,0 +1,4 @@
+// The module's ABI: pointers and element counts in, nothing else. Only re-exports live here.
+export { alloc, free, heapSize, setMemoryLimit } from './memory';
+export { RELAXED } from './simd';
+export * from './activations';

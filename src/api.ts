@@ -1,0 +1,6 @@
+// What every platform entry exports besides its own `init`.
+export { Ffwd, DEFAULT_MAX_MEMORY, type InitOptions } from './ffwd.js';
+export { Tensor, MAX_ELEMENTS } from './memory.js';
+export { ACTIVATIONS, type ActivationId, type ActivationName } from './activations.js';
+export type { Build, ModuleSource } from './runtime.js';
+export { hasRelaxedSimd, hasSimd } from './features.js';

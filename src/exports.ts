@@ -1,0 +1,18 @@
+// The raw ABI of the .wasm module (assembly/index.ts): pointers and element counts.
+
+type Ptr = number;
+type Unary = (x: Ptr, y: Ptr, n: number) => void;
+type Backward = (x: Ptr, dy: Ptr, dx: Ptr, n: number) => void;
+
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  RELAXED: WebAssembly.Global;
+  alloc(bytes: number): Ptr;
+  free(ptr: Ptr): void;
+  heapSize(): number;
+  setMemoryLimit(bytes: number): void;
+  relu: Unary;
+  reluBackward: Backward;
+  leakyRelu(x: Ptr, y: Ptr, n: number, slope: number): void;
+  leakyReluBackward(x: Ptr, dy: Ptr, dx: Ptr, n: number, slope: number): void;
+}

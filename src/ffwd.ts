@@ -1,0 +1,88 @@
+// The object `init` resolves to: one WASM instance with its own memory, and the typed API over it.
+import { ACTIVATIONS, backwardOf, forwardOf } from './activations.js';
+import type { Backward, BackwardWithSlope, Forward, ForwardWithSlope } from './activations.js';
+import { checkInteger, describe } from './errors.js';
+import { Heap, MAX_ELEMENTS, Tensor } from './memory.js';
+import { type Build, type DefaultSource, type ModuleSource, buildOf, chooseBuild, instantiate } from './runtime.js';
+
+export interface InitOptions {
+  /** 'auto' (default) takes relaxed SIMD where the runtime validates it, else plain SIMD128. */
+  build?: 'auto' | Build;
+  /** The .wasm to use instead of the packaged one: required in edge workers (pass the imported Module). */
+  module?: ModuleSource;
+  /** Most bytes of linear memory this instance may grow to (default 1 GiB, at most 4 GiB). */
+  maxMemory?: number;
+}
+
+export const DEFAULT_MAX_MEMORY = 2 ** 30;
+const WASM_PAGE = 65536;
+
+export class Ffwd {
+  /** The build this instance runs: 'simd' (bit-reproducible everywhere) or 'relaxed' (may fuse multiply-adds). */
+  readonly build: Build;
+  readonly heap: Heap;
+
+  // Built in the constructor from the ACTIVATIONS table.
+  declare readonly relu: Forward;
+  declare readonly reluBackward: Backward;
+  declare readonly leakyRelu: ForwardWithSlope;
+  declare readonly leakyReluBackward: BackwardWithSlope;
+
+  constructor(heap: Heap) {
+    this.heap = heap;
+    this.build = buildOf(heap.exports);
+    const self = this as unknown as Record<string, unknown>;
+    for (const [name, row] of Object.entries(ACTIVATIONS)) {
+      self[name] = forwardOf(heap, name, row);
+      self[`${name}Backward`] = backwardOf(heap, name, row);
+    }
+  }
+
+  /** A new Tensor in WASM memory: zero-filled of the given length, or a copy of `data`. */
+  tensor(lengthOrData: number | ArrayLike<number>): Tensor {
+    if (typeof lengthOrData === 'number') {
+      checkInteger('tensor', 'length', lengthOrData, 0, MAX_ELEMENTS);
+      const t = new Tensor(this.heap, lengthOrData);
+      t.data.fill(0);
+      return t;
+    }
+    if (lengthOrData === null || typeof lengthOrData !== 'object' || typeof lengthOrData.length !== 'number') {
+      throw new TypeError(`tensor: argument must be a length or an array of numbers, got ${describe(lengthOrData)}`);
+    }
+    const t = new Tensor(this.heap, lengthOrData.length);
+    t.data.set(lengthOrData);
+    return t;
+  }
+
+  /** Bytes of linear memory the instance has now (it grows on demand up to maxMemory). */
+  get memoryBytes(): number {
+    return this.heap.buffer.byteLength;
+  }
+}
+
+/** Makes the platform's `init`: only where the default .wasm comes from differs between platforms. */
+export function createInit(defaultSource: DefaultSource, fetchSource: (location: string | URL) => Promise<ModuleSource>) {
+  return async function init(options: InitOptions = {}): Promise<Ffwd> {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`init: options must be an object, got ${describe(options)}`);
+    }
+    const maxMemory = options.maxMemory ?? DEFAULT_MAX_MEMORY;
+    checkInteger('init', 'options.maxMemory', maxMemory, 2 * WASM_PAGE, 2 ** 32);
+    let exports;
+    if (options.module !== undefined) {
+      exports = await instantiate(options.module, fetchSource);
+      const requested = options.build ?? 'auto';
+      if (requested !== 'auto') chooseBuild(requested);
+      if (requested !== 'auto' && requested !== buildOf(exports)) {
+        throw new TypeError(`init: options.module is the '${buildOf(exports)}' build but options.build is '${requested}'`);
+      }
+    } else {
+      const build = chooseBuild(options.build);
+      exports = await instantiate(await defaultSource(build), fetchSource);
+    }
+    if (exports.memory.buffer.byteLength > maxMemory) {
+      throw new RangeError(`init: options.maxMemory is ${maxMemory} bytes, less than the module's initial memory`);
+    }
+    return new Ffwd(new Heap(exports, maxMemory));
+  };
+}

@@ -1,0 +1,85 @@
+// Choosing a build and turning whatever the caller has (a Module, bytes, a URL, a Response) into an
+// instance. Compiling is skipped when a precompiled Module is given: edge workers forbid it.
+import type { KernelExports } from './exports.js';
+import { hasRelaxedSimd, hasSimd } from './features.js';
+import { describe } from './errors.js';
+
+export type Build = 'simd' | 'relaxed';
+
+/** Anything `init({ module })` accepts. A string is a path (Node) or a URL (elsewhere). */
+export type ModuleSource =
+  | WebAssembly.Module
+  | BufferSource
+  | URL
+  | string
+  | Response
+  | PromiseLike<Response | WebAssembly.Module | BufferSource>;
+
+/** Where the default .wasm of a build comes from on this platform (see the index.*.ts entries). */
+export type DefaultSource = (build: Build) => Promise<ModuleSource>;
+
+export function chooseBuild(requested: unknown): Build {
+  if (!hasSimd()) {
+    throw new Error('ffwd: this WebAssembly runtime does not support SIMD128, which every ffwd build needs');
+  }
+  if (requested === undefined || requested === 'auto') return hasRelaxedSimd() ? 'relaxed' : 'simd';
+  if (requested === 'simd') return 'simd';
+  if (requested === 'relaxed') {
+    if (!hasRelaxedSimd()) {
+      throw new Error(
+        "ffwd: build 'relaxed' was requested but this runtime does not validate relaxed SIMD " +
+          "(Node 20 needs --experimental-wasm-relaxed-simd); use build 'auto' or 'simd'",
+      );
+    }
+    return 'relaxed';
+  }
+  throw new TypeError(`init: options.build must be 'auto', 'simd' or 'relaxed', got ${describe(requested)}`);
+}
+
+function isResponse(value: unknown): value is Response {
+  return typeof Response !== 'undefined' && value instanceof Response;
+}
+
+async function fromResponse(response: Response): Promise<WebAssembly.Instance> {
+  if (!response.ok) throw new Error(`init: fetching the module failed: HTTP ${response.status} ${response.url}`);
+  if (typeof WebAssembly.instantiateStreaming === 'function') {
+    try {
+      return (await WebAssembly.instantiateStreaming(response.clone(), {})).instance;
+    } catch (error) {
+      // Servers that send the wrong Content-Type make streaming fail: fall back to bytes.
+      if (!(error instanceof TypeError)) throw error;
+    }
+  }
+  return (await WebAssembly.instantiate(await response.arrayBuffer(), {})).instance;
+}
+
+/** Instantiates `source`, resolving strings and URLs with `fetchSource` (fs on Node, fetch elsewhere). */
+export async function instantiate(
+  source: ModuleSource,
+  fetchSource: (location: string | URL) => Promise<ModuleSource>,
+): Promise<KernelExports> {
+  let resolved: unknown = await source;
+  if (typeof resolved === 'string' || resolved instanceof URL) resolved = await fetchSource(resolved);
+  let instance: WebAssembly.Instance;
+  if (resolved instanceof WebAssembly.Module) {
+    instance = await WebAssembly.instantiate(resolved, {});
+  } else if (isResponse(resolved)) {
+    instance = await fromResponse(resolved);
+  } else if (resolved instanceof ArrayBuffer || ArrayBuffer.isView(resolved)) {
+    instance = (await WebAssembly.instantiate(resolved as BufferSource, {})).instance;
+  } else {
+    throw new TypeError(
+      `init: options.module must be a WebAssembly.Module, bytes, a URL, a path or a Response, got ${describe(resolved)}`,
+    );
+  }
+  const exports = instance.exports as unknown as KernelExports;
+  if (!(exports.memory instanceof WebAssembly.Memory) || typeof exports.alloc !== 'function') {
+    throw new TypeError('init: options.module is not an ffwd module (no memory or alloc export)');
+  }
+  return exports;
+}
+
+/** The build an instantiated module was compiled as, read from its RELAXED export. */
+export function buildOf(exports: KernelExports): Build {
+  return exports.RELAXED.value === 1 ? 'relaxed' : 'simd';
+}
