@@ -1,4 +1,5 @@
 // The module's ABI: pointers and element counts in, nothing else. Only re-exports live here.
 export { alloc, free, heapSize, setMemoryLimit } from './memory';
 export { RELAXED } from './simd';
-export * from './activations';
+export { Activation } from './activations';
+export * from './kernels';

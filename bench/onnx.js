@@ -1,0 +1,173 @@
+// A tiny ONNX writer: just enough protobuf to emit a ModelProto with one graph, built at bench time
+// so no .onnx file is ever committed. Field numbers are from onnx/onnx.proto3.
+
+const encoder = new TextEncoder();
+
+/** Protobuf wire encoding, the three wire types ONNX needs: varint (0), 32-bit (5), length-delimited (2). */
+class Writer {
+  chunks = [];
+  length = 0;
+
+  push(bytes) {
+    this.chunks.push(bytes);
+    this.length += bytes.length;
+    return this;
+  }
+
+  varint(value) {
+    let v = BigInt.asUintN(64, BigInt(value));
+    const out = [];
+    do {
+      let byte = Number(v & 0x7fn);
+      v >>= 7n;
+      if (v !== 0n) byte |= 0x80;
+      out.push(byte);
+    } while (v !== 0n);
+    return this.push(Uint8Array.from(out));
+  }
+
+  tag(field, wire) {
+    return this.varint((field << 3) | wire);
+  }
+
+  int(field, value) {
+    return this.tag(field, 0).varint(value);
+  }
+
+  float(field, value) {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, value, true);
+    return this.tag(field, 5).push(b);
+  }
+
+  bytes(field, value) {
+    return this.tag(field, 2).varint(value.length).push(value);
+  }
+
+  string(field, value) {
+    return this.bytes(field, encoder.encode(value));
+  }
+
+  message(field, build) {
+    const inner = new Writer();
+    build(inner);
+    return this.bytes(field, inner.finish());
+  }
+
+  finish() {
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
+const FLOAT = 1; // TensorProto.DataType.FLOAT
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3 }; // AttributeProto.AttributeType
+
+function attribute(w, name, value) {
+  w.string(1, name);
+  if (typeof value === 'string') w.bytes(4, encoder.encode(value)).int(20, ATTR.STRING);
+  else if (Number.isInteger(value.int)) w.int(3, value.int).int(20, ATTR.INT);
+  else w.float(2, value).int(20, ATTR.FLOAT);
+}
+
+/** ValueInfoProto of a float tensor; a dim is a number (fixed) or a string (symbolic). */
+function valueInfo(w, name, dims) {
+  w.string(1, name);
+  w.message(2, (type) =>
+    type.message(1, (tensor) => {
+      tensor.int(1, FLOAT);
+      tensor.message(2, (shape) => {
+        for (const d of dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+      });
+    }),
+  );
+}
+
+function initializer(w, { name, dims, data }) {
+  for (const d of dims) w.int(1, d);
+  w.int(2, FLOAT);
+  w.string(8, name);
+  w.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+}
+
+/**
+ * Serialises a model. nodes: [{ op, inputs, outputs, domain?, attributes?: { name: number | string | { int } } }],
+ * inputs/outputs: [{ name, dims }], initializers: [{ name, dims, data: Float32Array }],
+ * opsets: { '': 20, 'com.microsoft': 1 }.
+ */
+export function model({ nodes, inputs, outputs, initializers = [], opsets = { '': 20 }, irVersion = 9 }) {
+  const w = new Writer();
+  w.int(1, irVersion);
+  w.string(2, 'ffwd-bench');
+  w.message(7, (g) => {
+    nodes.forEach((n, i) =>
+      g.message(1, (node) => {
+        for (const x of n.inputs) node.string(1, x);
+        for (const y of n.outputs) node.string(2, y);
+        node.string(3, `${n.op}_${i}`);
+        node.string(4, n.op);
+        for (const [name, value] of Object.entries(n.attributes ?? {})) node.message(5, (a) => attribute(a, name, value));
+        if (n.domain) node.string(7, n.domain);
+      }),
+    );
+    g.string(2, 'ffwd_bench');
+    for (const t of initializers) g.message(5, (tw) => initializer(tw, t));
+    for (const v of inputs) g.message(11, (vw) => valueInfo(vw, v.name, v.dims));
+    for (const v of outputs) g.message(12, (vw) => valueInfo(vw, v.name, v.dims));
+  });
+  for (const [domain, version] of Object.entries(opsets)) {
+    w.message(8, (o) => {
+      if (domain) o.string(1, domain);
+      o.int(2, version);
+    });
+  }
+  return w.finish();
+}
+
+/** x ─► one elementwise op ─► y, over a 1-D input of symbolic length. */
+export function unaryModel(op) {
+  return model({
+    nodes: op.nodes('x', 'y'),
+    inputs: [{ name: 'x', dims: ['n'] }],
+    outputs: [{ name: 'y', dims: ['n'] }],
+    opsets: op.opsets ?? { '': 20 },
+  });
+}
+
+/**
+ * The transformer feedforward block y = fc2(act(fc1(x))): MatMul + Add, activation, MatMul + Add.
+ * Weights come in PyTorch layout [out, in] and are stored transposed ([in, out]) for MatMul.
+ */
+export function feedForwardModel({ fc1, fc2, activationNodes, opsets }) {
+  const t = (layer) => transpose(layer.weight, layer.outFeatures, layer.inFeatures);
+  return model({
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'w1'], outputs: ['h0'] },
+      { op: 'Add', inputs: ['h0', 'b1'], outputs: ['h1'] },
+      ...activationNodes('h1', 'h2'),
+      { op: 'MatMul', inputs: ['h2', 'w2'], outputs: ['y0'] },
+      { op: 'Add', inputs: ['y0', 'b2'], outputs: ['y'] },
+    ],
+    inputs: [{ name: 'x', dims: ['batch', fc1.inFeatures] }],
+    outputs: [{ name: 'y', dims: ['batch', fc2.outFeatures] }],
+    initializers: [
+      { name: 'w1', dims: [fc1.inFeatures, fc1.outFeatures], data: t(fc1) },
+      { name: 'b1', dims: [fc1.outFeatures], data: fc1.bias },
+      { name: 'w2', dims: [fc2.inFeatures, fc2.outFeatures], data: t(fc2) },
+      { name: 'b2', dims: [fc2.outFeatures], data: fc2.bias },
+    ],
+    opsets: opsets ?? { '': 20 },
+  });
+}
+
+/** [rows, cols] row-major → [cols, rows] row-major. */
+export function transpose(a, rows, cols) {
+  const out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
+  return out;
+}
