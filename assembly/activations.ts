@@ -4,20 +4,25 @@
 
 export const ZERO = f32x4.splat(0);
 
+// NaN inputs come out as the same NaN, bit for bit: the masks below select x itself for NaN lanes,
+// because arithmetic on a NaN may flip its sign differently on different engines.
+@inline function positiveOrNaN(x: v128): v128 { return v128.or(f32x4.gt(x, ZERO), f32x4.ne(x, x)); }
+
 @final @unmanaged export class Relu {
-  // max(x, 0): NaN stays NaN and -0 becomes +0, exactly as Math.max(x, 0).
-  @inline forward(x: v128, p: v128): v128 { return f32x4.max(x, ZERO); }
+  // max(x, 0) as Math.max: -0 becomes +0.
+  @inline forward(x: v128, p: v128): v128 { return v128.and(x, positiveOrNaN(x)); }
   // PyTorch's threshold_backward: x <= 0 ? 0 : dy (the gradient at 0 is 0; a NaN x passes dy through).
   @inline backward(x: v128, dy: v128, p: v128): v128 { return v128.andnot(dy, f32x4.le(x, ZERO)); }
 }
 
 @final @unmanaged export class LeakyRelu {
-  // x > 0 ? x : x·slope, so -0 stays -0 and NaN stays NaN.
+  // x > 0 ? x : x·slope, so -0 stays -0.
   @inline forward(x: v128, slope: v128): v128 {
-    return v128.bitselect(x, f32x4.mul(x, slope), f32x4.gt(x, ZERO));
+    return v128.bitselect(x, f32x4.mul(x, slope), positiveOrNaN(x));
   }
+  // x > 0 ? dy : dy·slope, as PyTorch (a NaN x takes the slope); a NaN dy passes through.
   @inline backward(x: v128, dy: v128, slope: v128): v128 {
-    return v128.bitselect(dy, f32x4.mul(dy, slope), f32x4.gt(x, ZERO));
+    return v128.bitselect(dy, f32x4.mul(dy, slope), v128.or(f32x4.gt(x, ZERO), f32x4.ne(dy, dy)));
   }
 }
 

@@ -1,0 +1,58 @@
+// Packed weights: the layout the microkernel streams.
+//
+// A PyTorch weight [outF, inF] (row-major, y = x·Wᵀ + b) becomes ceil(outF / 8) panels of 8 output
+// columns. Panel p holds columns 8p … 8p+7 as
+//
+//     [b(8p) … b(8p+7)] [W(8p, 0) … W(8p+7, 0)] [W(8p, 1) … W(8p+7, 1)] … [W(8p, inF-1) … W(8p+7, inF-1)]
+//
+// i.e. the bias row first, then one 8-float row per k (k-major): (inF + 1) · 32 bytes per panel,
+// panels back to back. Columns past outF in the last panel are zero, so the kernel always loads full
+// 8-wide rows and only its stores look at the edge. The same panels serve every tile shape: an
+// MR×8 tile reads one panel, a 1×32 GEMV tile four adjacent ones.
+
+/** Output columns per panel. */
+export const NR = 8;
+
+/** Bytes from one panel to the next: a bias row plus inF k-rows of 8 floats. */
+@inline export function panelStride(inF: i32): usize {
+  return (<usize>inF + 1) * (NR * 4);
+}
+
+/** Number of panels for outF output columns. */
+@inline export function panelCount(outF: i32): i32 {
+  return (outF + NR - 1) / NR;
+}
+
+/** Bytes `pack` writes for a [outF, inF] weight plus bias; 0 when that exceeds the 32-bit address space. */
+export function packedBytes(inF: i32, outF: i32): usize {
+  const bytes = <u64>panelCount(outF) * (<u64>inF + 1) * (NR * 4);
+  return bytes > 0xFFFF_FFFF ? 0 : <usize>bytes;
+}
+
+/**
+ * Packs `weight` (row-major [outF, inF], as nn.Linear stores it) and `bias` (outF floats, or 0 for
+ * none) into `packed` (packedBytes(inF, outF) bytes). `packed` must not overlap the inputs.
+ */
+export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32): void {
+  const stride = panelStride(inF);
+  const rowBytes = <usize>inF << 2;
+  const panels = panelCount(outF);
+  for (let p = 0; p < panels; p++) {
+    const dst = packed + <usize>p * stride;
+    const first = p * NR;
+    const cols = min(NR, outF - first);
+    for (let c = 0; c < NR; c++) {
+      store<f32>(dst + (<usize>c << 2), bias != 0 && c < cols ? load<f32>(bias + (<usize>(first + c) << 2)) : 0);
+    }
+    for (let c = 0; c < NR; c++) {
+      // Column c of the panel is weight row first + c, written with a stride of 32 bytes.
+      let out = dst + (NR * 4) + (<usize>c << 2);
+      if (c < cols) {
+        const row = weight + <usize>(first + c) * rowBytes;
+        for (let k: usize = 0; k < rowBytes; k += 4, out += NR * 4) store<f32>(out, load<f32>(row + k));
+      } else {
+        for (let k = 0; k < inF; k++, out += NR * 4) store<f32>(out, 0);
+      }
+    }
+  }
+}
