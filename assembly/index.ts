@@ -3,3 +3,4 @@ export { alloc, free, heapSize, setMemoryLimit } from './memory';
 export { RELAXED } from './simd';
 export { Activation } from './activations';
 export * from './kernels';
+export { bf16ToF32, f16ToF32 } from './convert';

@@ -2,8 +2,8 @@
 // its kernels together. Ffwd builds its methods from these rows, so adding an activation is a row.
 import type { KernelExports } from './exports.js';
 import { checkNumber } from './errors.js';
-import { type Heap, Tensor } from './memory.js';
-import { runElementwise } from './elementwise.js';
+import type { Heap, Tensor } from './memory.js';
+import { type Input, type Output, runKernel } from './call.js';
 
 export interface Forward {
   (x: Tensor, out?: Tensor): Tensor;
@@ -41,17 +41,27 @@ export type ActivationId = (typeof ACTIVATIONS)[ActivationName]['id'];
 
 type Raw = (...args: number[]) => void;
 
+/** Operands of one elementwise call: every input as long as the first. */
+function operands(names: string[], values: unknown[], out: unknown): { inputs: Input[]; output: Output; n: number } {
+  const first = values[0] as { length?: unknown } | null | undefined;
+  const n = typeof first?.length === 'number' ? first.length : 0;
+  const why = `the length of ${names[0]}`;
+  const inputs = names.map((name, i) => ({ name, value: values[i], length: n, why }));
+  return { inputs, output: { value: out, length: n, why }, n };
+}
+
 /** Builds the public forward function of one row. */
 export function forwardOf(heap: Heap, name: string, row: Row): Forward | ForwardWithSlope {
   const kernel = heap.exports[row.forward] as unknown as Raw;
-  if (row.slope === undefined) {
-    return ((x: unknown, out?: unknown) =>
-      runElementwise(heap, name, ['x'], [x], out, ([p], y, n) => kernel(p, y, n))) as Forward;
-  }
+  const run = (x: unknown, out: unknown, ...param: number[]) => {
+    const { inputs, output, n } = operands(['x'], [x], out);
+    return runKernel(heap, name, inputs, output, ([p], y) => kernel(p, y, n, ...param));
+  };
+  if (row.slope === undefined) return ((x: unknown, out?: unknown) => run(x, out)) as Forward;
   const fallback = row.slope;
   return ((x: unknown, slope: unknown = fallback, out?: unknown) => {
     checkNumber(name, 'slope', slope);
-    return runElementwise(heap, name, ['x'], [x], out, ([p], y, n) => kernel(p, y, n, slope));
+    return run(x, out, slope);
   }) as ForwardWithSlope;
 }
 
@@ -59,13 +69,14 @@ export function forwardOf(heap: Heap, name: string, row: Row): Forward | Forward
 export function backwardOf(heap: Heap, name: string, row: Row): Backward | BackwardWithSlope {
   const kernel = heap.exports[row.backward] as unknown as Raw;
   const where = `${name}Backward`;
-  if (row.slope === undefined) {
-    return ((x: unknown, dy: unknown, out?: unknown) =>
-      runElementwise(heap, where, ['x', 'dy'], [x, dy], out, ([p, q], y, n) => kernel(p, q, y, n))) as Backward;
-  }
+  const run = (x: unknown, dy: unknown, out: unknown, ...param: number[]) => {
+    const { inputs, output, n } = operands(['x', 'dy'], [x, dy], out);
+    return runKernel(heap, where, inputs, output, ([p, q], y) => kernel(p, q, y, n, ...param));
+  };
+  if (row.slope === undefined) return ((x: unknown, dy: unknown, out?: unknown) => run(x, dy, out)) as Backward;
   const fallback = row.slope;
   return ((x: unknown, dy: unknown, slope: unknown = fallback, out?: unknown) => {
     checkNumber(where, 'slope', slope);
-    return runElementwise(heap, where, ['x', 'dy'], [x, dy], out, ([p, q], y, n) => kernel(p, q, y, n, slope));
+    return run(x, dy, out, slope);
   }) as BackwardWithSlope;
 }

@@ -11,6 +11,8 @@ export interface KernelExports {
   free(ptr: Ptr): void;
   heapSize(): number;
   setMemoryLimit(bytes: number): void;
+  bf16ToF32(src: Ptr, dst: Ptr, n: number): void;
+  f16ToF32(src: Ptr, dst: Ptr, n: number): void;
   relu: Unary;
   reluBackward: Backward;
   leakyRelu(x: Ptr, y: Ptr, n: number, slope: number): void;
