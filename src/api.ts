@@ -4,3 +4,6 @@ export { Tensor, MAX_ELEMENTS } from './memory.js';
 export { ACTIVATIONS, type ActivationId, type ActivationName } from './activations.js';
 export type { Build, ModuleSource } from './runtime.js';
 export { hasRelaxedSimd, hasSimd } from './features.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { FeedForward, Sequential, type FeedForwardOptions, type LayerSpec } from './sequential.js';
+export { SafetensorsFile, type Dtype } from './safetensors.js';

@@ -13,6 +13,9 @@ export interface KernelExports {
   setMemoryLimit(bytes: number): void;
   bf16ToF32(src: Ptr, dst: Ptr, n: number): void;
   f16ToF32(src: Ptr, dst: Ptr, n: number): void;
+  packedBytes(inFeatures: number, outFeatures: number): number;
+  pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number): void;
+  linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number): void;
   relu: Unary;
   reluBackward: Backward;
   leakyRelu(x: Ptr, y: Ptr, n: number, slope: number): void;

@@ -2,7 +2,10 @@
 import { ACTIVATIONS, backwardOf, forwardOf } from './activations.js';
 import type { Backward, BackwardWithSlope, Forward, ForwardWithSlope } from './activations.js';
 import { checkInteger, describe } from './errors.js';
+import { Linear, type LinearOptions } from './linear.js';
 import { Heap, MAX_ELEMENTS, Tensor } from './memory.js';
+import { SafetensorsFile } from './safetensors.js';
+import { FeedForward, type FeedForwardOptions, type LayerSpec, Sequential } from './sequential.js';
 import { type Build, type DefaultSource, type ModuleSource, buildOf, chooseBuild, instantiate } from './runtime.js';
 
 export interface InitOptions {
@@ -52,6 +55,31 @@ export class Ffwd {
     const t = new Tensor(this.heap, lengthOrData.length);
     t.data.set(lengthOrData);
     return t;
+  }
+
+  /** A dense layer with PyTorch's semantics: y = activation(x·Wᵀ + b), W as nn.Linear stores it. */
+  linear(options: LinearOptions): Linear {
+    return new Linear(this.heap, options);
+  }
+
+  /** The transformer feedforward block Linear(d→h) → activation → Linear(h→d). */
+  readonly feedForward = Object.assign((options: FeedForwardOptions) => new FeedForward(this.heap, options), {
+    /** Builds the block from a safetensors file by layer name, e.g. { fc1: 'intermediate.dense', fc2: 'output.dense' }. */
+    fromSafetensors: (
+      file: SafetensorsFile,
+      names: { fc1: string; fc2: string },
+      options?: Pick<FeedForwardOptions, 'activation' | 'slope'>,
+    ) => FeedForward.fromSafetensors(this.heap, file, names, options),
+  });
+
+  /** A stack of dense layers, shapes checked when built (Keras' Sequential of Dense layers). */
+  sequential(layers: readonly LayerSpec[]): Sequential {
+    return new Sequential(this.heap, layers);
+  }
+
+  /** Parses a .safetensors file and places its tensors, as float32, in WASM memory. */
+  safetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFile {
+    return new SafetensorsFile(this.heap, bytes);
   }
 
   /** Bytes of linear memory the instance has now (it grows on demand up to maxMemory). */

@@ -1,0 +1,152 @@
+// Chains of Linear layers: a Keras-like Sequential stack and the transformer FeedForward block
+// (Linear → activation → Linear), which is a two-layer Sequential. Intermediate results go to
+// workspaces kept across calls, written once, already activated by the GEMM epilogue.
+import type { ActivationId } from './activations.js';
+import { type Operand, runKernel } from './call.js';
+import { checkInteger, describe } from './errors.js';
+import { Linear, type LinearOptions, linearOptionsFrom } from './linear.js';
+import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
+import type { SafetensorsFile } from './safetensors.js';
+
+/** A layer of a Sequential: a Linear, or its options where inFeatures defaults to the previous layer's
+ * outFeatures and `units` may stand for outFeatures (Keras' Dense(units, activation)). */
+export type LayerSpec = Linear | (Omit<LinearOptions, 'inFeatures' | 'outFeatures'> & {
+  inFeatures?: number;
+  outFeatures?: number;
+  units?: number;
+});
+
+export class Sequential {
+  readonly layers: readonly Linear[];
+  readonly #heap: Heap;
+  readonly #name: string;
+  /** Two ping-pong buffers for intermediate activations, grown to the largest batch seen. */
+  #workspace: Tensor[] = [];
+
+  constructor(heap: Heap, specs: readonly LayerSpec[], name = 'sequential') {
+    if (!Array.isArray(specs) || specs.length === 0) {
+      throw new TypeError(`${name}: layers must be a non-empty array, got ${describe(specs)}`);
+    }
+    this.#heap = heap;
+    this.#name = name;
+    const layers: Linear[] = [];
+    try {
+      specs.forEach((spec, i) => layers.push(toLinear(heap, spec, i, layers[i - 1], name)));
+    } catch (error) {
+      for (const layer of layers) layer.free();
+      throw error;
+    }
+    this.layers = layers;
+  }
+
+  get inFeatures(): number {
+    return this.layers[0].inFeatures;
+  }
+
+  get outFeatures(): number {
+    return this.layers[this.layers.length - 1].outFeatures;
+  }
+
+  get parameters(): number {
+    return this.layers.reduce((sum, layer) => sum + layer.parameters, 0);
+  }
+
+  /** Bytes of WASM memory held: packed weights plus workspaces. */
+  get bytes(): number {
+    return this.layers.reduce((sum, layer) => sum + layer.bytes, 0) + this.#workspace.reduce((s, t) => s + t.length * 4, 0);
+  }
+
+  forward(x: Tensor, batch: number, out?: Tensor): Tensor;
+  forward(x: Float32Array, batch: number, out?: Float32Array): Float32Array;
+  forward(x: Operand, batch: number, out?: Operand): Operand {
+    const where = `${this.#name}.forward`;
+    checkInteger(where, 'batch', batch, 1, MAX_ELEMENTS);
+    this.#reserve(batch);
+    const input = { name: 'x', value: x, length: batch * this.inFeatures, why: 'batch · inFeatures' };
+    const output = { value: out, length: batch * this.outFeatures, why: 'batch · outFeatures' };
+    return runKernel(this.#heap, where, [input], output, ([p], y) => {
+      const last = this.layers.length - 1;
+      let from = p;
+      this.layers.forEach((layer, i) => {
+        const to = i === last ? y : this.#workspace[i % 2].ptr;
+        layer.run(from, to, batch);
+        from = to;
+      });
+    });
+  }
+
+  #reserve(batch: number): void {
+    const widest = Math.max(0, ...this.layers.slice(0, -1).map((layer) => layer.outFeatures));
+    const need = batch * widest;
+    const buffers = Math.min(2, this.layers.length - 1);
+    if (this.#workspace.length === buffers && this.#workspace.every((t) => t.length >= need)) return;
+    for (const t of this.#workspace) t.free();
+    this.#workspace = [];
+    for (let i = 0; i < buffers; i++) this.#workspace.push(new Tensor(this.#heap, need));
+  }
+
+  free(): void {
+    for (const layer of this.layers) layer.free();
+    for (const t of this.#workspace) t.free();
+    this.#workspace = [];
+  }
+
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+function toLinear(heap: Heap, spec: LayerSpec, i: number, previous: Linear | undefined, name: string): Linear {
+  const where = `${name}: layer ${i}`;
+  if (spec instanceof Linear) {
+    if (previous && spec.inFeatures !== previous.outFeatures) {
+      throw new RangeError(`${where} has inFeatures ${spec.inFeatures}, but layer ${i - 1} has outFeatures ${previous.outFeatures}`);
+    }
+    return spec;
+  }
+  if (spec === null || typeof spec !== 'object') throw new TypeError(`${where} must be a Linear or layer options, got ${describe(spec)}`);
+  const outFeatures = spec.outFeatures ?? spec.units;
+  const inFeatures = spec.inFeatures ?? previous?.outFeatures;
+  if (inFeatures === undefined) throw new TypeError(`${where}: the first layer needs inFeatures`);
+  if (previous && inFeatures !== previous.outFeatures) {
+    throw new RangeError(`${where} has inFeatures ${inFeatures}, but layer ${i - 1} has outFeatures ${previous.outFeatures}`);
+  }
+  return new Linear(heap, { ...spec, inFeatures, outFeatures: outFeatures as number }, where);
+}
+
+export interface FeedForwardOptions {
+  fc1: Omit<LinearOptions, 'activation'>;
+  fc2: Omit<LinearOptions, 'activation'>;
+  /** Applied to the hidden layer, fused into the first GEMM (default 'gelu', exact). */
+  activation?: ActivationId;
+  slope?: number;
+}
+
+/** The transformer feedforward block: fc2(activation(fc1(x))), as the seed's FeedForwardBlock. */
+export class FeedForward extends Sequential {
+  constructor(heap: Heap, options: FeedForwardOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`feedForward: options must be an object, got ${describe(options)}`);
+    }
+    const { fc1, fc2, activation = 'gelu' as ActivationId, slope } = options;
+    super(heap, [{ ...fc1, activation, slope }, { ...fc2, activation: 'identity' }], 'feedForward');
+  }
+
+  get fc1(): Linear {
+    return this.layers[0];
+  }
+
+  get fc2(): Linear {
+    return this.layers[1];
+  }
+
+  /** Builds the block from `${fc1}.weight`, `${fc1}.bias`, `${fc2}.weight`, `${fc2}.bias` of a file. */
+  static fromSafetensors(
+    heap: Heap,
+    file: SafetensorsFile,
+    names: { fc1: string; fc2: string },
+    options: Pick<FeedForwardOptions, 'activation' | 'slope'> = {},
+  ): FeedForward {
+    return new FeedForward(heap, { fc1: linearOptionsFrom(file, names.fc1), fc2: linearOptionsFrom(file, names.fc2), ...options });
+  }
+}

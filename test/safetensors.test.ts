@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { BUILDS, instance } from './builds.js';
+import { bytesOf, writeSafetensors } from './safetensors-writer.js';
+
+/** IEEE half → number, straight from the definition (independent of the kernel's bit tricks). */
+function halfToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  if (e === 0) return sign * m * 2 ** -24;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+const allHalves = Uint16Array.from({ length: 65536 }, (_, i) => i);
+
+function sampleFile() {
+  const f32 = Float32Array.from({ length: 6 }, (_, i) => i * 1.5 - 2);
+  return writeSafetensors(
+    {
+      'fc.weight': { dtype: 'F32', shape: [2, 3], data: bytesOf(f32) },
+      halves: { dtype: 'F16', shape: [65536], data: bytesOf(allHalves) },
+      brains: { dtype: 'BF16', shape: [256, 256], data: bytesOf(allHalves) },
+      empty: { dtype: 'F32', shape: [0, 4], data: new Uint8Array(0) },
+    },
+    { format: 'pt' },
+  );
+}
+
+describe.each(BUILDS)('safetensors (%s build)', (build) => {
+  it('loads F32 as is and widens every F16 and BF16 value exactly', async () => {
+    const f = await instance(build);
+    const file = f.safetensors(sampleFile());
+    expect(file.names).toEqual(['fc.weight', 'halves', 'brains', 'empty']);
+    expect(file.metadata).toEqual({ format: 'pt' });
+    expect(file.info('fc.weight')).toEqual({ shape: [2, 3], dtype: 'F32' });
+    expect(Array.from(file.get('fc.weight').data)).toEqual([-2, -0.5, 1, 2.5, 4, 5.5]);
+    expect(file.get('empty').length).toBe(0);
+
+    const halves = file.get('halves').data;
+    const brains = new Uint32Array(file.get('brains').data.slice().buffer);
+    for (let h = 0; h < 65536; h++) {
+      const want = halfToNumber(h);
+      const got = halves[h];
+      if (Number.isNaN(want)) expect(Number.isNaN(got)).toBe(true);
+      else if (!Object.is(got, want)) expect(`half ${h.toString(16)}: ${got}`).toBe(`half ${h.toString(16)}: ${want}`);
+      if (brains[h] !== h << 16 >>> 0) expect(brains[h]).toBe(h << 16 >>> 0);
+    }
+    expect(() => file.get('missing')).toThrow(/no tensor named 'missing'; the file has: fc\.weight, halves/);
+    file.free();
+  });
+
+  const valid = () => writeSafetensors({ a: { dtype: 'F32', shape: [2], data: new Uint8Array(8) }, b: { dtype: 'F16', shape: [2], data: new Uint8Array(4) } });
+  const withHeader = (header: unknown, dataBytes = 16) => {
+    const json = new TextEncoder().encode(typeof header === 'string' ? header : JSON.stringify(header));
+    const file = new Uint8Array(8 + json.length + dataBytes);
+    new DataView(file.buffer).setBigUint64(0, BigInt(json.length), true);
+    file.set(json, 8);
+    return file;
+  };
+
+  it.each([
+    ['shorter than the length field', new Uint8Array(5), /fewer than the 8-byte header length/],
+    ['a header length past the end', (() => { const v = valid(); new DataView(v.buffer).setBigUint64(0, 1n << 40n, true); return v; })(), /header length 1099511627776 runs past the end/],
+    ['a header that is not JSON', withHeader('{"a": nope}'), /not valid UTF-8 JSON/],
+    ['a header that is not an object', withHeader([1, 2]), /not a JSON object/],
+    ['an unknown dtype', withHeader({ a: { dtype: 'F8', shape: [1], data_offsets: [0, 1] } }), /tensor 'a' has dtype "F8"; supported: F32, F16, BF16/],
+    ['a bad shape', withHeader({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }), /tensor 'a' has no valid shape/],
+    ['offsets out of range', withHeader({ a: { dtype: 'F32', shape: [8], data_offsets: [0, 32] } }), /data_offsets \[0, 32\] outside the 16-byte data section/],
+    ['reversed offsets', withHeader({ a: { dtype: 'F32', shape: [0], data_offsets: [8, 4] } }), /outside/],
+    ['shape × dtype ≠ byte range', withHeader({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }), /is F32\[3\] = 12 bytes, but data_offsets span 8/],
+    ['overlapping tensors', withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }), /tensors 'a' and 'b' overlap/],
+    ['bad metadata', withHeader({ __metadata__: { n: 1 } }), /__metadata__ must be an object of strings/],
+  ])('rejects a file with %s before copying anything', async (_, bytes, message) => {
+    const f = await instance(build);
+    const held = f.heap.exports.heapSize();
+    expect(() => f.safetensors(bytes)).toThrow(RangeError);
+    expect(() => f.safetensors(bytes)).toThrow(message);
+    expect(f.heap.exports.heapSize()).toBe(held);
+  });
+
+  it('rejects what is not bytes', async () => {
+    const f = await instance(build);
+    expect(() => f.safetensors('model.safetensors' as never)).toThrow(/bytes must be a Uint8Array or an ArrayBuffer, got string/);
+  });
+
+  it('survives a fuzzer: mutated files load consistently or are rejected with a RangeError, never anything else', async () => {
+    const f = await instance(build);
+    const original = sampleFile();
+    const held = f.heap.exports.heapSize();
+    let seed = 12345;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let rejected = 0;
+    for (let round = 0; round < 1500; round++) {
+      const bytes = original.slice(0, next() < 0.1 ? Math.floor(next() * original.length) : original.length);
+      const headerEnd = Math.min(bytes.length, 8 + 400);
+      for (let k = 1 + Math.floor(next() * 4); k > 0; k--) bytes[Math.floor(next() * headerEnd)] = Math.floor(next() * 256);
+      try {
+        const file = f.safetensors(bytes);
+        for (const name of file.names) expect(file.get(name).length).toBe(file.info(name).shape.reduce((a, b) => a * b, 1));
+        file.free();
+      } catch (error) {
+        expect(error).toBeInstanceOf(RangeError);
+        rejected++;
+      }
+      expect(f.heap.exports.heapSize()).toBe(held);
+    }
+    expect(rejected).toBeGreaterThan(500);
+  });
+});
