@@ -9,8 +9,8 @@ export const ZERO = f32x4.splat(0);
 @inline function positiveOrNaN(x: v128): v128 { return v128.or(f32x4.gt(x, ZERO), f32x4.ne(x, x)); }
 
 @final @unmanaged export class Relu {
-  // max(x, 0) as Math.max: -0 becomes +0.
-  @inline forward(x: v128, p: v128): v128 { return v128.and(x, positiveOrNaN(x)); }
+  // x < 0 ? 0 : x, as PyTorch: -0 stays -0 and NaN stays NaN.
+  @inline forward(x: v128, p: v128): v128 { return v128.andnot(x, f32x4.lt(x, ZERO)); }
   // PyTorch's threshold_backward: x <= 0 ? 0 : dy (the gradient at 0 is 0; a NaN x passes dy through).
   @inline backward(x: v128, dy: v128, p: v128): v128 { return v128.andnot(dy, f32x4.le(x, ZERO)); }
 }

@@ -23,7 +23,7 @@ function expectBits(actual: Float32Array, expected: Uint32Array, label = '') {
   expect(i === -1 ? 'all equal' : `index ${i}: bits ${got[i]?.toString(16)}, expected ${expected[i].toString(16)}`, label).toBe('all equal');
 }
 const f32 = Math.fround;
-const reluJs = (x: number) => Math.max(x, 0);
+const reluJs = (x: number) => (x < 0 ? 0 : x); // PyTorch's: relu(-0) = -0
 const reluGradJs = (x: number, dy: number) => (x <= 0 ? 0 : dy);
 const leakyJs = (slope: number) => (x: number) => (x > 0 ? x : f32(x * f32(slope)));
 const leakyGradJs = (slope: number) => (x: number, dy: number) => (x > 0 || Number.isNaN(dy) ? dy : f32(dy * f32(slope)));
