@@ -129,39 +129,39 @@ export function model({ nodes, inputs, outputs, initializers = [], opsets = { ''
   return w.finish();
 }
 
-/** x ─► one elementwise op ─► y, over a 1-D input of symbolic length. */
-export function unaryModel(op) {
-  return model({
-    nodes: op.nodes('x', 'y'),
-    inputs: [{ name: 'x', dims: ['n'] }],
-    outputs: [{ name: 'y', dims: ['n'] }],
-    opsets: op.opsets ?? { '': 20 },
-  });
+/** x ─► nodes ─► y, over a 1-D input of symbolic length. */
+export function unaryModel({ nodes, opsets = { '': 20 } }) {
+  return model({ nodes, inputs: [{ name: 'x', dims: ['n'] }], outputs: [{ name: 'y', dims: ['n'] }], opsets });
 }
 
 /**
- * The transformer feedforward block y = fc2(act(fc1(x))): MatMul + Add, activation, MatMul + Add.
- * Weights come in PyTorch layout [out, in] and are stored transposed ([in, out]) for MatMul.
+ * A stack of linear layers, e.g. the transformer feedforward block y = fc2(act(fc1(x))): per layer
+ * MatMul + Add and, if the layer has one, its activation (`activationNodes(id, input, output)`).
+ * Weights come in PyTorch layout [out, in] and are stored transposed ([in, out]) as MatMul wants.
  */
-export function feedForwardModel({ fc1, fc2, activationNodes, opsets }) {
-  const t = (layer) => transpose(layer.weight, layer.outFeatures, layer.inFeatures);
+export function layersModel({ layers, activationNodes, opsets = { '': 20 } }) {
+  const nodes = [];
+  const initializers = [];
+  let input = 'x';
+  layers.forEach((layer, i) => {
+    const { inFeatures, outFeatures, weight, bias, activation } = layer;
+    const [w, b, mm, sum] = [`w${i}`, `b${i}`, `mm${i}`, `sum${i}`];
+    initializers.push(
+      { name: w, dims: [inFeatures, outFeatures], data: transpose(weight, outFeatures, inFeatures) },
+      { name: b, dims: [outFeatures], data: bias },
+    );
+    const output = i === layers.length - 1 ? 'y' : `h${i}`;
+    nodes.push({ op: 'MatMul', inputs: [input, w], outputs: [mm] });
+    nodes.push({ op: 'Add', inputs: [mm, b], outputs: [activation ? sum : output] });
+    if (activation) nodes.push(...activationNodes(activation, sum, output));
+    input = output;
+  });
   return model({
-    nodes: [
-      { op: 'MatMul', inputs: ['x', 'w1'], outputs: ['h0'] },
-      { op: 'Add', inputs: ['h0', 'b1'], outputs: ['h1'] },
-      ...activationNodes('h1', 'h2'),
-      { op: 'MatMul', inputs: ['h2', 'w2'], outputs: ['y0'] },
-      { op: 'Add', inputs: ['y0', 'b2'], outputs: ['y'] },
-    ],
-    inputs: [{ name: 'x', dims: ['batch', fc1.inFeatures] }],
-    outputs: [{ name: 'y', dims: ['batch', fc2.outFeatures] }],
-    initializers: [
-      { name: 'w1', dims: [fc1.inFeatures, fc1.outFeatures], data: t(fc1) },
-      { name: 'b1', dims: [fc1.outFeatures], data: fc1.bias },
-      { name: 'w2', dims: [fc2.inFeatures, fc2.outFeatures], data: t(fc2) },
-      { name: 'b2', dims: [fc2.outFeatures], data: fc2.bias },
-    ],
-    opsets: opsets ?? { '': 20 },
+    nodes,
+    inputs: [{ name: 'x', dims: ['batch', layers[0].inFeatures] }],
+    outputs: [{ name: 'y', dims: ['batch', layers.at(-1).outFeatures] }],
+    initializers,
+    opsets,
   });
 }
 

@@ -8,6 +8,7 @@ export function describe(value: unknown): string {
   }
   if (typeof value === 'object') return value.constructor?.name ?? 'object';
   if (typeof value === 'number') return `number ${value}`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return typeof value;
 }
 

@@ -1,0 +1,43 @@
+// One benchmark case: every implementation prepares a runner over the same input, its output is
+// checked against the float64 reference (before and after timing), and all of them are timed
+// round-robin. Sections differ only in what they prepare and which reference they pass.
+// A multi-threaded implementation's pool spin-waits ≈ 15–20 ms after its work: the others wait that out.
+import { asSampler } from './implementations.js';
+import { compare } from './reference.js';
+import { roundRobin } from './timing.js';
+
+const SETTLE_MS = 25;
+const short = (error) => String(error?.message ?? error).split('\n')[0].slice(0, 160);
+
+/**
+ * prepare(impl) → runner | null (null: the implementation doesn't have this). Returns one result
+ * per implementation that has it: { key, ms, maxAbs, maxScaled, ok, reps, samples } or { key, error }.
+ */
+export async function runCase({ impls, prepare, reference, tolerance, timing }) {
+  const results = [];
+  const contenders = [];
+  for (const impl of impls) {
+    if (!impl.peer) continue;
+    let s = null;
+    try {
+      const runner = await prepare(impl);
+      s = asSampler(impl, runner);
+      if (s === null) continue;
+      const check = compare(await s.output(), reference);
+      contenders.push({ label: impl.key, sampler: s, check, api: runner.api, settleMs: impl.threads > 1 ? SETTLE_MS : 0 });
+    } catch (error) {
+      results.push({ key: impl.key, error: short(error) });
+      await s?.release().catch(() => {});
+    }
+  }
+  const timed = await roundRobin(contenders, timing);
+  for (const [i, c] of contenders.entries()) {
+    const after = compare(await c.sampler.output(), reference);
+    await c.sampler.release();
+    const maxAbs = Math.max(c.check.maxAbs, after.maxAbs);
+    const maxScaled = Math.max(c.check.maxScaled, after.maxScaled);
+    const { ms, best, reps, samples } = timed[i];
+    results.push({ key: c.label, ms, best, reps, samples, maxAbs, maxScaled, ok: maxScaled <= tolerance, ...(c.api ? { api: c.api } : {}) });
+  }
+  return results;
+}

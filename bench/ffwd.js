@@ -1,0 +1,85 @@
+// ffwd as a bench contender: one instance per build (both live in this process), timed on the
+// zero-copy Tensor path (inputs and outputs already in WASM memory) or on the copied path (plain
+// Float32Arrays in and out, as a user without Tensors calls it). Kernels and layers are looked up
+// with typeof checks, so the bench picks up whatever the current build exports.
+import { init } from 'ffwd';
+import { KERNELS, kernelById } from './kernels.js';
+
+const instances = new Map();
+
+/** The shared instance of a build ('simd' | 'relaxed'). */
+export async function instance(build) {
+  if (!instances.has(build)) instances.set(build, init({ build }));
+  return instances.get(build);
+}
+
+/** Each layer as an ffwd option object (activation omitted when the layer has none). */
+const layerOptions = ({ weight, bias, inFeatures, outFeatures, activation }) => ({
+  weight,
+  bias,
+  inFeatures,
+  outFeatures,
+  ...(activation ? { activation } : {}),
+});
+
+/**
+ * The model a layer stack becomes: a 2-layer stack whose hidden layer is activated is a
+ * feedForward (fused FFN), anything else a chain of linear layers. Null when ffwd has neither.
+ */
+function buildModel(f, layers) {
+  if (layers.length === 2 && layers[0].activation && !layers[1].activation && typeof f.feedForward === 'function') {
+    const [fc1, fc2] = layers.map(({ weight, bias, inFeatures, outFeatures }) => ({ weight, bias, inFeatures, outFeatures }));
+    return { api: 'feedForward', parts: [f.feedForward({ fc1, fc2, activation: layers[0].activation })] };
+  }
+  if (typeof f.linear === 'function') return { api: 'linear', parts: layers.map((l) => f.linear(layerOptions(l))) };
+  return null;
+}
+
+const release = (...things) => things.forEach((t) => (t?.free ?? t?.dispose)?.call(t));
+
+/** Which kernels and layer APIs an instance has now, for the report. */
+export function capabilities(f) {
+  const methods = [...KERNELS.map((k) => k.ffwd), 'feedForward', 'linear', 'sequential'];
+  return methods.filter((name) => typeof f[name] === 'function');
+}
+
+/** `instance` overrides the shared one (tests of this file pass a stand-in). */
+export async function create({ build, copy = false, instance: given }) {
+  const f = given ?? (await instance(build));
+  return {
+    name: `ffwd ${build}${copy ? ' (copy)' : ''}`,
+    instance: f,
+    description: copy ? 'Float32Array in/out (copied into WASM memory and back)' : 'zero-copy Tensor path',
+    activation(id, x, slope) {
+      const kernel = f[kernelById(id).ffwd];
+      if (typeof kernel !== 'function') return null;
+      const apply = slope === undefined ? (a, b) => kernel.call(f, a, b) : (a, b) => kernel.call(f, a, slope, b);
+      if (copy) {
+        const y = new Float32Array(x.length);
+        const call = () => apply(x, y);
+        return { call, output: () => (call(), y) };
+      }
+      const xt = f.tensor(x);
+      const yt = f.tensor(x.length);
+      const call = () => apply(xt, yt);
+      return { call, output: () => (call(), yt.data), release: () => release(xt, yt) };
+    },
+    layers(layers, x, batch) {
+      const model = buildModel(f, layers);
+      if (model === null) return null;
+      const input = x.subarray(0, batch * layers[0].inFeatures);
+      // Tensors between the parts (a chain of linears) and for the output; the copied path hands
+      // Float32Arrays to forward and lets it allocate its output.
+      const widths = model.api === 'feedForward' ? [layers[1].outFeatures] : layers.map((l) => l.outFeatures);
+      const outs = copy ? [] : widths.map((w) => f.tensor(batch * w));
+      const xt = copy ? input : f.tensor(input);
+      const call = () => model.parts.reduce((h, part, i) => part.forward(h, batch, outs[i]), xt);
+      const output = () => {
+        const y = call();
+        return y instanceof Float32Array ? y : y.data;
+      };
+      return { call, output, api: model.api, release: () => release(...model.parts, ...outs, copy ? null : xt) };
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// GEMM kernel microbenchmark: GFLOP/s of the packed `linear` export (assembly/gemm/) on the
+// transformer FFN shapes and a square GEMM, for both builds, as a fraction of the machine's WASM
+// SIMD peak measured in the same process (bench/peak.js: mul+add for the simd build, relaxed_madd
+// for the relaxed build). Contenders take turns sample by sample and the median sample counts, so
+// load from other processes hits them alike.
+//
+//   node bench/gemm-kernel.js [--shapes ffn1,ffn8,ffn128,sq512] [--rounds 15] [--target-ms 20]
+//                             [--wasm label=path.wasm …] [--json out.json]
+//
+// --wasm adds other builds of the kernels (any module exporting memory, alloc, pack, packedBytes,
+// linear) as contenders: this is how tile variants were compared (see the numbers in
+// assembly/gemm/microkernel.ts). A module counts as relaxed if its RELAXED global is 1 or, lacking
+// one, its path says "relaxed".
+import v8 from 'node:v8';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // before any module compiles
+const { init } = await import('ffwd');
+const { measurePeaks } = await import('./peak.js');
+const { median, now } = await import('./timing.js');
+
+const SHAPES = {
+  // [batch, d0, d1, …]: a chain of linear layers d0→d1→…; the hidden layers get the FFN activation.
+  ffn1: [1, 512, 2048, 512],
+  ffn8: [8, 512, 2048, 512],
+  ffn128: [128, 512, 2048, 512],
+  sq512: [512, 512, 512],
+  ffn2: [2, 512, 2048, 512],
+  ffn3: [3, 512, 2048, 512],
+  ffn32: [32, 512, 2048, 512],
+  sq1024: [1024, 1024, 1024],
+  down1: [1, 11008, 4096], // a long-K GEMV (x too long to pack)
+};
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const shapes = option('shapes', 'ffn1,ffn8,ffn128,sq512').split(',');
+const rounds = Number(option('rounds', 15));
+const targetMs = Number(option('target-ms', 20));
+const extra = args.flatMap((a, i) => (args[i - 1] === '--wasm' ? [a] : []));
+
+// A deterministic N(0, 1)-ish generator (sum of uniforms), so runs compare like with like.
+function filler(seed) {
+  let s = seed >>> 0;
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  return (n, scale = 1) => Float32Array.from({ length: n }, () => (u() + u() + u() - 1.5) * 2 * scale);
+}
+
+async function contenders() {
+  const list = [];
+  for (const build of ['simd', 'relaxed']) {
+    const f = await init({ build });
+    list.push({ label: build, relaxed: build === 'relaxed', e: f.heap.exports });
+  }
+  for (const spec of extra) {
+    const [label, path] = spec.includes('=') ? spec.split('=') : [spec, spec];
+    const { instance } = await WebAssembly.instantiate(readFileSync(path), {});
+    const e = instance.exports;
+    list.push({ label, relaxed: e.RELAXED ? e.RELAXED.value === 1 : /relaxed/.test(path), e });
+  }
+  return list;
+}
+
+/** Packs the layers of `dims` into c's memory and returns run() plus what it costs. */
+function prepare(c, dims, seed) {
+  const { e } = c;
+  const fill = filler(seed);
+  const batch = dims[0];
+  const gelu = e['Activation.Gelu'];
+  const hiddenAct = gelu ? gelu.value : 0;
+  const f32 = (ptr, n) => new Float32Array(e.memory.buffer, ptr, n);
+  const layers = [];
+  for (let l = 1; l + 1 < dims.length; l++) {
+    const [K, N] = [dims[l], dims[l + 1]];
+    const w = e.alloc(N * K * 4) >>> 0;
+    const b = e.alloc(N * 4) >>> 0;
+    f32(w, N * K).set(fill(N * K, 1 / Math.sqrt(K)));
+    f32(b, N).set(fill(N, 0.1));
+    const bytes = e.packedBytes(K, N) >>> 0;
+    const packed = e.alloc(bytes) >>> 0;
+    e.pack(w, b, packed, K, N);
+    e.free(w);
+    e.free(b);
+    layers.push({ K, N, packed, bytes, act: l + 2 < dims.length ? hiddenAct : 0 });
+  }
+  const acts = dims.slice(1).map((d) => e.alloc(batch * d * 4) >>> 0);
+  f32(acts[0], batch * dims[1]).set(fill(batch * dims[1]));
+  const run = () => {
+    for (let l = 0; l < layers.length; l++) {
+      const L = layers[l];
+      e.linear(acts[l], L.packed, acts[l + 1], batch, L.K, L.N, L.act, 0.01);
+    }
+  };
+  const output = () => f32(acts.at(-1), batch * dims.at(-1)).slice();
+  const flops = layers.reduce((s, L) => s + 2 * batch * L.K * L.N, 0);
+  const weightBytes = layers.reduce((s, L) => s + L.bytes, 0);
+  const release = () => {
+    for (const L of layers) e.free(L.packed);
+    for (const p of acts) e.free(p);
+  };
+  return { run, output, flops, weightBytes, release, hidden: gelu ? 'gelu' : 'identity' };
+}
+
+function time(run, reps) {
+  const t0 = now();
+  for (let i = 0; i < reps; i++) run();
+  return (now() - t0) / reps;
+}
+
+const peaks = await measurePeaks();
+const peakOf = (c) => (c.relaxed ? peaks.relaxedMadd : peaks.mulAdd)?.median ?? NaN;
+console.log(
+  `# ffwd GEMM kernels, node ${process.version}, one thread; peak (median of bench/peak.js) ` +
+    `mul+add ${peaks.mulAdd.median.toFixed(1)} GFLOP/s, relaxed_madd ${peaks.relaxedMadd?.median.toFixed(1) ?? 'n/a'} GFLOP/s`,
+);
+const all = await contenders();
+const results = [];
+for (const name of shapes) {
+  const dims = SHAPES[name];
+  if (!dims) throw new Error(`unknown shape ${name}; known: ${Object.keys(SHAPES).join(', ')}`);
+  const runs = all.map((c) => prepare(c, dims, 0x5eed));
+  // Same inputs everywhere: outputs agree to float32 accumulation error.
+  const ref = runs[0];
+  ref.run();
+  const want = ref.output();
+  for (const r of runs.slice(1)) {
+    r.run();
+    const got = r.output();
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+    if (worst > 1e-3) throw new Error(`${name}: contenders disagree (${worst})`);
+  }
+  const reps = runs.map((r) => {
+    time(r.run, 3); // warm-up, tier-up
+    let n = 1;
+    while (time(r.run, n) * n < targetMs / 2 && n < 1e6) n *= 2;
+    return n;
+  });
+  const samples = runs.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < runs.length; k++) {
+      const i = (k + round) % runs.length;
+      samples[i].push(time(runs[i].run, reps[i]));
+    }
+  }
+  runs.forEach((r, i) => {
+    const ms = median(samples[i]);
+    const gflops = r.flops / ms / 1e6;
+    const row = {
+      shape: name, dims: dims.join('×'), build: all[i].label, hidden: r.hidden, ms, gflops,
+      ofPeak: gflops / peakOf(all[i]), weightGBs: r.weightBytes / ms / 1e6, min: Math.min(...samples[i]),
+    };
+    results.push(row);
+    console.log(
+      `${name.padEnd(7)} ${row.dims.padEnd(16)} ${row.build.padEnd(12)} ${ms.toFixed(3).padStart(8)} ms ` +
+        `${gflops.toFixed(1).padStart(6)} GFLOP/s ${(100 * row.ofPeak).toFixed(0).padStart(4)}% of peak ` +
+        `${row.weightGBs.toFixed(0).padStart(4)} GB/s weights  (hidden ${r.hidden})`,
+    );
+  });
+  for (const r of runs) r.release();
+}
+const json = option('json');
+if (json) writeFileSync(json, JSON.stringify({ node: process.version, peaks, rounds, targetMs, results }, null, 2));

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// npm run bench: ffwd against onnxruntime-web, tfjs-backend-wasm and plain JavaScript, all in this
+// one process, on the same data, round-robin, medians. Sections: peak (the machine's WASM SIMD
+// limit), activations, ffn (FFN block and square GEMM), cold (start-up and module sizes).
+//   node bench/run.js [--quick] [--only activations,ffn,peak,cold] [--rounds N] [--target-ms MS]
+// Relaxed SIMD needs a V8 flag on Node 20; it is set here, before any module is compiled, so the
+// plain `node bench/run.js` measures both ffwd builds. Everything else is imported after it.
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const SECTIONS = ['peak', 'activations', 'ffn', 'cold'];
+const root = new URL('..', import.meta.url);
+
+function parseArgs(argv) {
+  const options = { quick: false, sections: SECTIONS };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=');
+    const value = () => inline ?? argv[++i];
+    if (flag === '--quick') options.quick = true;
+    else if (flag === '--only') options.sections = value().split(',');
+    else if (flag === '--rounds') options.rounds = Number(value());
+    else if (flag === '--target-ms') options.targetMs = Number(value());
+    else if (flag === '--help' || flag === '-h') {
+      console.log('usage: node bench/run.js [--quick] [--only activations|ffn|peak|cold[,…]] [--rounds N] [--target-ms MS]');
+      process.exit(0);
+    } else throw new Error(`bench: unknown argument ${argv[i]}`);
+  }
+  for (const s of options.sections) if (!SECTIONS.includes(s)) throw new Error(`bench: unknown section ${s} (${SECTIONS.join(', ')})`);
+  options.rounds ??= options.quick ? 3 : 7;
+  options.targetMs ??= options.quick ? 8 : 25;
+  options.coldRounds = options.quick ? 2 : 7;
+  return options;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  if (!existsSync(new URL('dist/index.node.js', root))) {
+    execFileSync(process.execPath, [fileURLToPath(new URL('scripts/build.js', root))], { stdio: 'inherit' });
+  }
+  const { machine } = await import('./machine.js');
+  const { openAll, closeAll } = await import('./implementations.js');
+  const { summarize, writeResults, machineText } = await import('./report.js');
+  const log = (line) => process.stderr.write(`${line}\n`);
+  const has = (s) => options.sections.includes(s);
+  const timing = { rounds: options.rounds, targetMs: options.targetMs };
+  const results = { machine: machine(), options };
+  log(machineText(results.machine, options));
+
+  results.capabilities = {};
+  for (const build of ['simd', 'relaxed']) {
+    try {
+      const ffwd = await import('./ffwd.js');
+      results.capabilities[build] = ffwd.capabilities(await ffwd.instance(build));
+    } catch (error) {
+      results.capabilities[build] = [`unavailable: ${String(error?.message ?? error).split('\n')[0]}`];
+    }
+  }
+
+  // The peak is a best run: measured before and again after the timed sections, so that one busy
+  // moment on a shared machine does not set it.
+  const measurePeaks = async () => {
+    if (!has('peak') && !has('ffn')) return undefined;
+    log('peak…');
+    const peak = await import('./peak.js');
+    return peak.measurePeaks({ rounds: options.quick ? 3 : 9, targetMs: 30 });
+  };
+  results.peak = await measurePeaks();
+  // The timed sections open every implementation afresh and close them after (ORT's worker too).
+  const timedSection = async (section, key, run) => {
+    if (!has(section)) return;
+    log(`${section}…`);
+    const impls = await openAll();
+    results.implementations = impls.map(({ key: k, peer, error }) => ({ key: k, name: peer?.name, description: peer?.description, ...(error ? { error } : {}) }));
+    try {
+      results[key] = await run(impls);
+    } finally {
+      await closeAll(impls);
+    }
+  };
+  await timedSection('activations', 'activations', async (impls) =>
+    (await import('./activations.js')).activationSection({ impls, timing, log }),
+  );
+  await timedSection('ffn', 'layers', async (impls) => (await import('./layers.js')).layersSection({ impls, timing, log }));
+  if (results.peak) results.peak = (await import('./peak.js')).mergePeaks(results.peak, await measurePeaks());
+  if (has('cold')) {
+    log('cold…');
+    const { coldSection, moduleSizes } = await import('./cold.js');
+    results.cold = await coldSection({ rounds: options.coldRounds, log });
+    results.sizes = await moduleSizes();
+  }
+
+  results.machine.loadAverageAtEnd = loadavg().map((l) => +l.toFixed(2));
+  const text = summarize(results);
+  console.log(text);
+  const written = writeResults(results, new URL('bench/results/', root));
+  console.log(`wrote ${written.map((f) => `bench/results/${f}`).join(', ')}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
