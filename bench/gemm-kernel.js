@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // GEMM kernel microbenchmark: GFLOP/s of the packed `linear` export (assembly/gemm/) on the
 // transformer FFN shapes and a square GEMM, for both builds, as a fraction of the machine's WASM
-// SIMD peak measured in the same process (bench/peak.js: mul+add for the simd build, relaxed_madd
-// for the relaxed build). Contenders take turns sample by sample and the median sample counts, so
-// load from other processes hits them alike.
+// SIMD peak (bench/peak.js's register-resident loop: mul+add for the simd build, relaxed_madd for
+// the relaxed build). The peak loops are contenders too: everything takes turns sample by sample in
+// one process and the median sample counts, so load from other processes hits all alike.
 //
-//   node bench/gemm-kernel.js [--shapes ffn1,ffn8,ffn128,sq512] [--rounds 15] [--target-ms 20]
-//                             [--wasm label=path.wasm …] [--json out.json]
+//   node bench/gemm-kernel.js [--shapes ffn1,ffn8,ffn128,sq512] [--builds simd,relaxed] [--rounds 15]
+//                             [--target-ms 20] [--hidden Gelu] [--wasm label=path.wasm …] [--json out.json]
+//
+// --hidden names the activation of the FFN's hidden layer as the module exports it (Activation.<name>:
+// Gelu by default, Identity to time the GEMM alone); a module without it runs Identity.
 //
 // --wasm adds other builds of the kernels (any module exporting memory, alloc, pack, packedBytes,
 // linear) as contenders: this is how tile variants were compared (see the numbers in
@@ -17,7 +20,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // before any module compiles
 const { init } = await import('ffwd');
-const { measurePeaks } = await import('./peak.js');
+const { peakWat, assemble, FLOPS_PER_STEP } = await import('./peak.js');
 const { median, now } = await import('./timing.js');
 
 const SHAPES = {
@@ -41,6 +44,8 @@ const option = (name, fallback) => {
 const shapes = option('shapes', 'ffn1,ffn8,ffn128,sq512').split(',');
 const rounds = Number(option('rounds', 15));
 const targetMs = Number(option('target-ms', 20));
+const hidden = option('hidden', 'Gelu');
+const builds = option('builds', 'simd,relaxed').split(',').filter(Boolean);
 const extra = args.flatMap((a, i) => (args[i - 1] === '--wasm' ? [a] : []));
 
 // A deterministic N(0, 1)-ish generator (sum of uniforms), so runs compare like with like.
@@ -52,7 +57,7 @@ function filler(seed) {
 
 async function contenders() {
   const list = [];
-  for (const build of ['simd', 'relaxed']) {
+  for (const build of builds) {
     const f = await init({ build });
     list.push({ label: build, relaxed: build === 'relaxed', e: f.heap.exports });
   }
@@ -70,8 +75,8 @@ function prepare(c, dims, seed) {
   const { e } = c;
   const fill = filler(seed);
   const batch = dims[0];
-  const gelu = e['Activation.Gelu'];
-  const hiddenAct = gelu ? gelu.value : 0;
+  const global = e[`Activation.${hidden}`];
+  const hiddenAct = global ? global.value : 0;
   const f32 = (ptr, n) => new Float32Array(e.memory.buffer, ptr, n);
   const layers = [];
   for (let l = 1; l + 1 < dims.length; l++) {
@@ -102,7 +107,7 @@ function prepare(c, dims, seed) {
     for (const L of layers) e.free(L.packed);
     for (const p of acts) e.free(p);
   };
-  return { run, output, flops, weightBytes, release, hidden: gelu ? 'gelu' : 'identity' };
+  return { run, output, flops, weightBytes, release, hidden: dims.length > 3 ? (global ? hidden : 'Identity') : '-' };
 }
 
 function time(run, reps) {
@@ -111,12 +116,22 @@ function time(run, reps) {
   return (now() - t0) / reps;
 }
 
-const peaks = await measurePeaks();
-const peakOf = (c) => (c.relaxed ? peaks.relaxedMadd : peaks.mulAdd)?.median ?? NaN;
-console.log(
-  `# ffwd GEMM kernels, node ${process.version}, one thread; peak (median of bench/peak.js) ` +
-    `mul+add ${peaks.mulAdd.median.toFixed(1)} GFLOP/s, relaxed_madd ${peaks.relaxedMadd?.median.toFixed(1) ?? 'n/a'} GFLOP/s`,
-);
+// The peak loops, timed in the same rounds as the kernels.
+async function peakRunners() {
+  const list = [];
+  for (const kind of ['mulAdd', 'relaxedMadd']) {
+    const [chains, unroll] = [12, 4];
+    const bytes = assemble(peakWat(kind, chains, unroll));
+    if (!WebAssembly.validate(bytes)) continue;
+    const { instance } = await WebAssembly.instantiate(bytes);
+    const iterations = 4096;
+    list.push({ kind, run: () => instance.exports.run(iterations), flops: chains * unroll * FLOPS_PER_STEP * iterations });
+  }
+  return list;
+}
+
+console.log(`# ffwd GEMM kernels, node ${process.version}, one thread, medians of ${rounds} rounds`);
+const peakList = await peakRunners();
 const all = await contenders();
 const results = [];
 for (const name of shapes) {
@@ -134,34 +149,38 @@ for (const name of shapes) {
     for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
     if (worst > 1e-3) throw new Error(`${name}: contenders disagree (${worst})`);
   }
-  const reps = runs.map((r) => {
+  const timed = [...runs, ...peakList];
+  const reps = timed.map((r) => {
     time(r.run, 3); // warm-up, tier-up
     let n = 1;
     while (time(r.run, n) * n < targetMs / 2 && n < 1e6) n *= 2;
     return n;
   });
-  const samples = runs.map(() => []);
+  const samples = timed.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < runs.length; k++) {
-      const i = (k + round) % runs.length;
-      samples[i].push(time(runs[i].run, reps[i]));
+    for (let k = 0; k < timed.length; k++) {
+      const i = (k + round) % timed.length;
+      samples[i].push(time(timed[i].run, reps[i]));
     }
   }
+  const peak = {};
+  peakList.forEach((p, j) => (peak[p.kind] = p.flops / median(samples[runs.length + j]) / 1e6));
+  const peakOf = (c) => (c.relaxed ? peak.relaxedMadd : peak.mulAdd) ?? NaN;
   runs.forEach((r, i) => {
     const ms = median(samples[i]);
     const gflops = r.flops / ms / 1e6;
     const row = {
       shape: name, dims: dims.join('×'), build: all[i].label, hidden: r.hidden, ms, gflops,
-      ofPeak: gflops / peakOf(all[i]), weightGBs: r.weightBytes / ms / 1e6, min: Math.min(...samples[i]),
+      peak: peakOf(all[i]), ofPeak: gflops / peakOf(all[i]), weightGBs: r.weightBytes / ms / 1e6, min: Math.min(...samples[i]),
     };
     results.push(row);
     console.log(
-      `${name.padEnd(7)} ${row.dims.padEnd(16)} ${row.build.padEnd(12)} ${ms.toFixed(3).padStart(8)} ms ` +
-        `${gflops.toFixed(1).padStart(6)} GFLOP/s ${(100 * row.ofPeak).toFixed(0).padStart(4)}% of peak ` +
+      `${name.padEnd(7)} ${row.dims.padEnd(16)} ${row.build.padEnd(20)} ${ms.toFixed(3).padStart(8)} ms ` +
+        `${gflops.toFixed(1).padStart(6)} GFLOP/s ${(100 * row.ofPeak).toFixed(0).padStart(4)}% of peak ${row.peak.toFixed(1)} ` +
         `${row.weightGBs.toFixed(0).padStart(4)} GB/s weights  (hidden ${r.hidden})`,
     );
   });
   for (const r of runs) r.release();
 }
 const json = option('json');
-if (json) writeFileSync(json, JSON.stringify({ node: process.version, peaks, rounds, targetMs, results }, null, 2));
+if (json) writeFileSync(json, JSON.stringify({ node: process.version, rounds, targetMs, hidden, results }, null, 2));

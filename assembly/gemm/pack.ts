@@ -56,3 +56,36 @@ export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: 
     }
   }
 }
+
+/**
+ * Interleaves `strips` strips of 4 rows of x (K floats per row, rows lda bytes apart) as [k][4 rows]
+ * into dst (strips · 16·K bytes): the packed-A layout of the 4×8 microkernel, where one pointer and
+ * constant offsets reach the 4 rows. Four k at a time through a 4×4 transpose in registers.
+ */
+export function packRows(x: usize, lda: usize, dst: usize, strips: i32, K: i32): void {
+  const body = <usize>(K & ~3) << 2;
+  const tail = <usize>K << 2;
+  for (let s = 0; s < strips; s++) {
+    const r0 = x;
+    const r1 = r0 + lda;
+    const r2 = r1 + lda;
+    const r3 = r2 + lda;
+    let k: usize = 0;
+    for (; k < body; k += 16, dst += 64) {
+      const a = v128.load(r0 + k), b = v128.load(r1 + k), c = v128.load(r2 + k), d = v128.load(r3 + k);
+      const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+      v128.store(dst, v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5));
+      v128.store(dst, v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7), 16);
+      v128.store(dst, v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5), 32);
+      v128.store(dst, v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7), 48);
+    }
+    for (; k < tail; k += 4, dst += 16) {
+      store<f32>(dst, load<f32>(r0 + k));
+      store<f32>(dst, load<f32>(r1 + k), 4);
+      store<f32>(dst, load<f32>(r2 + k), 8);
+      store<f32>(dst, load<f32>(r3 + k), 12);
+    }
+    x += lda << 2;
+  }
+}

@@ -1,0 +1,118 @@
+// The microkernel: one MR×(8·NP) tile of y = act(x·Wᵀ + b) over the whole of K, its accumulators
+// kept in f32x4 registers from the bias to the store; the activation then runs over the stored tile
+// (epilogue.ts says why).
+//
+// `tile(mr, np, …)` is written once for every shape with mr rows of x and np packed panels
+// (mr·np·2 ≤ 8 accumulators). It is `@inline` and every caller passes mr and np as literals, so the
+// `mr > r` / `np > p` tests below fold and each instantiation keeps only its own loads and
+// multiply-adds. Accumulator i (c0 … c7) belongs to tile row i / V and vector i % V of that row,
+// where V = 2·np vectors per row; `pick` selects the matching x broadcast and weight vector.
+//
+// Register budget (V8 gives wasm about 15 xmm registers on x64). V8 schedules every load of an
+// iteration ahead of the arithmetic, so all of them are live at once: accumulators mr·2np + weights
+// 2np + broadcasts mr must stay ≤ 15. 4×8 and 2×16 need 14, the 1×24 GEMV tile 13; 1×32 (17),
+// 3×16 or 6×8 spill and run up to 2× slower. For the same reason the k loop is not unrolled.
+//
+// x is read either straight from its rows (lda bytes apart) or, with `packedA`, from a strip that
+// pack.ts `packRows` interleaved as [k][mr floats]: one pointer and constant offsets instead of mr
+// pointers, four fewer instructions per k step (+18% for mul+add, +5% for relaxed_madd).
+import { madd } from '../simd';
+import { activateTile, storeVector } from './epilogue';
+import { NR } from './pack';
+
+const ZERO = f32x4.splat(0);
+const ROW: usize = NR * 4; // bytes in one k-row of a panel
+
+@inline function pick4(i: i32, v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  return i == 0 ? v0 : i == 1 ? v1 : i == 2 ? v2 : v3;
+}
+
+@inline function pick8(i: i32, v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128): v128 {
+  return i < 4 ? pick4(i, v0, v1, v2, v3) : pick4(i - 4, v4, v5, v6, v7);
+}
+
+@inline function pickPtr(i: i32, p0: usize, p1: usize, p2: usize, p3: usize): usize {
+  return i == 0 ? p0 : i == 1 ? p1 : i == 2 ? p2 : p3;
+}
+
+/**
+ * y[r, c] = act(b[c] + Σ_k a[r, k]·w[c, k]) for r < mr, c < nc, where
+ *   a   first x row, rows lda bytes apart, k contiguous; or with packedA, [k][mr] interleaved (lda unused);
+ *   b   first packed panel (its bias row), np panels ldb bytes apart, each K k-rows deep;
+ *   y   first output element, rows ldy bytes apart; nc ≤ 8·np valid columns (the rest is not stored).
+ * mr, np and packedA must be literals: 1 ≤ mr ≤ 4, 1 ≤ np ≤ 4, mr·np ≤ 4 (see the register budget).
+ */
+@inline export function tile(
+  mr: i32, np: i32, packedA: bool,
+  a: usize, lda: usize, b: usize, ldb: usize, K: i32,
+  y: usize, ldy: usize, nc: i32, act: i32, param: f32,
+): void {
+  const V = np << 1;
+  const n = mr * V;
+
+  let p0 = b;
+  let p1 = b + ldb;
+  let p2 = p1 + ldb;
+  let p3 = p2 + ldb;
+
+  // The bias rows start the accumulators.
+  let w0 = v128.load(p0), w1 = v128.load(p0, 16);
+  let w2 = ZERO, w3 = ZERO, w4 = ZERO, w5 = ZERO, w6 = ZERO, w7 = ZERO;
+  if (np > 1) { w2 = v128.load(p1); w3 = v128.load(p1, 16); }
+  if (np > 2) { w4 = v128.load(p2); w5 = v128.load(p2, 16); }
+  if (np > 3) { w6 = v128.load(p3); w7 = v128.load(p3, 16); }
+  let c0 = pick8(0 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+  let c1 = pick8(1 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+  let c2 = n > 2 ? pick8(2 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
+  let c3 = n > 3 ? pick8(3 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
+  let c4 = n > 4 ? pick8(4 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
+  let c5 = n > 5 ? pick8(5 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
+  let c6 = n > 6 ? pick8(6 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
+  let c7 = n > 7 ? pick8(7 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
+
+  let a0 = a;
+  let a1 = a + lda; // (dead with packedA)
+  let a2 = a1 + lda;
+  let a3 = a2 + lda;
+  let k = K;
+  do {
+    p0 += ROW; w0 = v128.load(p0); w1 = v128.load(p0, 16);
+    if (np > 1) { p1 += ROW; w2 = v128.load(p1); w3 = v128.load(p1, 16); }
+    if (np > 2) { p2 += ROW; w4 = v128.load(p2); w5 = v128.load(p2, 16); }
+    if (np > 3) { p3 += ROW; w6 = v128.load(p3); w7 = v128.load(p3, 16); }
+    const x0 = v128.load32_splat(a0);
+    const x1 = mr > 1 ? (packedA ? v128.load32_splat(a0, 4) : v128.load32_splat(a1)) : ZERO;
+    const x2 = mr > 2 ? (packedA ? v128.load32_splat(a0, 8) : v128.load32_splat(a2)) : ZERO;
+    const x3 = mr > 3 ? (packedA ? v128.load32_splat(a0, 12) : v128.load32_splat(a3)) : ZERO;
+    c0 = madd(pick4(0 / V, x0, x1, x2, x3), pick8(0 % V, w0, w1, w2, w3, w4, w5, w6, w7), c0);
+    c1 = madd(pick4(1 / V, x0, x1, x2, x3), pick8(1 % V, w0, w1, w2, w3, w4, w5, w6, w7), c1);
+    if (n > 2) c2 = madd(pick4(2 / V, x0, x1, x2, x3), pick8(2 % V, w0, w1, w2, w3, w4, w5, w6, w7), c2);
+    if (n > 3) c3 = madd(pick4(3 / V, x0, x1, x2, x3), pick8(3 % V, w0, w1, w2, w3, w4, w5, w6, w7), c3);
+    if (n > 4) c4 = madd(pick4(4 / V, x0, x1, x2, x3), pick8(4 % V, w0, w1, w2, w3, w4, w5, w6, w7), c4);
+    if (n > 5) c5 = madd(pick4(5 / V, x0, x1, x2, x3), pick8(5 % V, w0, w1, w2, w3, w4, w5, w6, w7), c5);
+    if (n > 6) c6 = madd(pick4(6 / V, x0, x1, x2, x3), pick8(6 % V, w0, w1, w2, w3, w4, w5, w6, w7), c6);
+    if (n > 7) c7 = madd(pick4(7 / V, x0, x1, x2, x3), pick8(7 % V, w0, w1, w2, w3, w4, w5, w6, w7), c7);
+    if (packedA) {
+      a0 += mr << 2;
+    } else {
+      a0 += 4;
+      if (mr > 1) a1 += 4;
+      if (mr > 2) a2 += 4;
+      if (mr > 3) a3 += 4;
+    }
+  } while (--k);
+
+  const y0 = y;
+  const y1 = y + ldy;
+  const y2 = y1 + ldy;
+  const y3 = y2 + ldy;
+  storeVector(pickPtr(0 / V, y0, y1, y2, y3), 0 % V, c0, nc);
+  storeVector(pickPtr(1 / V, y0, y1, y2, y3), 1 % V, c1, nc);
+  if (n > 2) storeVector(pickPtr(2 / V, y0, y1, y2, y3), 2 % V, c2, nc);
+  if (n > 3) storeVector(pickPtr(3 / V, y0, y1, y2, y3), 3 % V, c3, nc);
+  if (n > 4) storeVector(pickPtr(4 / V, y0, y1, y2, y3), 4 % V, c4, nc);
+  if (n > 5) storeVector(pickPtr(5 / V, y0, y1, y2, y3), 5 % V, c5, nc);
+  if (n > 6) storeVector(pickPtr(6 / V, y0, y1, y2, y3), 6 % V, c6, nc);
+  if (n > 7) storeVector(pickPtr(7 / V, y0, y1, y2, y3), 7 % V, c7, nc);
+  if (act != 0) activateTile(y, ldy, mr, min(nc, NR * np), act, param);
+}

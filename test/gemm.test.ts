@@ -1,0 +1,266 @@
+// The raw GEMM ABI (assembly/gemm/): packedBytes, pack, linear, against a float64 matmul computed
+// here, on shapes that exercise every tile and edge of the driver, plus guards that nothing outside
+// the buffers is read or written.
+import { describe, expect, it } from 'vitest';
+import type { KernelExports } from '../src/exports.js';
+import { BUILDS, instance } from './builds.js';
+
+const U = 2 ** -24; // float32 unit roundoff
+const ACT = { identity: 0, relu: 1, leaky_relu: 2 } as const;
+type Act = keyof typeof ACT;
+const SLOPE = Math.fround(0.01);
+const apply = (act: Act, v: number) => (act === 'relu' ? Math.max(v, 0) : act === 'leaky_relu' && v < 0 ? v * SLOPE : v);
+
+// A small deterministic generator, so that failures reproduce.
+function random(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+const filled = (n: number, next: () => number, scale = 1) => Float32Array.from({ length: n }, () => next() * scale);
+
+/**
+ * The float64 reference and, per output, the error the float32 kernel may make. Each output is
+ * b + Σ_k x_k·w_k over K products, accumulated in float32 (product rounded then added, or fused):
+ * the classic bound for a length-(K+1) dot product is |ŷ − y| ≤ γ(K+1)·(|b| + Σ|x_k·w_k|) with
+ * γ(n) = n·u/(1 − n·u), u = 2⁻²⁴. relu and leaky_relu (slope ≤ 1) are 1-Lipschitz and add at most
+ * one rounding of the result (u·|y|). The test asserts |ŷ − y| ≤ that bound for every output.
+ */
+function reference(x: Float32Array, w: Float32Array, b: Float32Array | null, M: number, K: number, N: number, act: Act) {
+  const y = new Float64Array(M * N);
+  const bound = new Float64Array(M * N);
+  const gamma = ((K + 1) * U) / (1 - (K + 1) * U);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let sum = b ? b[n] : 0;
+      let abs = Math.abs(sum);
+      const xo = m * K;
+      const wo = n * K;
+      for (let k = 0; k < K; k++) {
+        const p = x[xo + k] * w[wo + k];
+        sum += p;
+        abs += Math.abs(p);
+      }
+      const v = apply(act, sum);
+      y[m * N + n] = v;
+      bound[m * N + n] = gamma * abs + U * Math.abs(v) + 1e-45;
+    }
+  }
+  return { y, bound };
+}
+
+const CANARY = 16; // sentinel floats before and after every buffer
+const SENTINEL = Math.fround(-1.2345678e-29);
+
+/** A float32 buffer in WASM memory with CANARY sentinel floats on either side. */
+class Guarded {
+  readonly base: number;
+  readonly ptr: number;
+  constructor(readonly e: KernelExports, readonly n: number, offsetFloats = 0) {
+    this.base = e.alloc((n + 2 * CANARY + offsetFloats) * 4) >>> 0;
+    this.ptr = this.base + (CANARY + offsetFloats) * 4;
+    new Float32Array(e.memory.buffer, this.base, n + 2 * CANARY + offsetFloats).fill(SENTINEL);
+  }
+  get data() { return new Float32Array(this.e.memory.buffer, this.ptr, this.n); }
+  set(values: Float32Array) { this.data.set(values); return this; }
+  canariesIntact() {
+    const before = new Float32Array(this.e.memory.buffer, this.ptr - CANARY * 4, CANARY);
+    const after = new Float32Array(this.e.memory.buffer, this.ptr + this.n * 4, CANARY);
+    return before.every((v) => v === SENTINEL) && after.every((v) => v === SENTINEL);
+  }
+  free() { this.e.free(this.base); }
+}
+
+function sameBits(a: Float32Array, b: Float32Array) {
+  if (a.length !== b.length) return false;
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const v = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
+  return true;
+}
+
+/** Packs w (and b) and runs linear; returns y (a copy) after checking every canary. */
+function run(e: KernelExports, x: Float32Array, w: Float32Array, b: Float32Array | null, M: number, K: number, N: number, act: Act | number, misalign = 0) {
+  const bytes = e.packedBytes(K, N) >>> 0;
+  expect(bytes).toBe(Math.ceil(N / 8) * (K + 1) * 32);
+  const gw = new Guarded(e, N * K).set(w);
+  const gb = b ? new Guarded(e, N).set(b) : null;
+  const gp = new Guarded(e, bytes / 4);
+  const gx = new Guarded(e, M * K, misalign).set(x);
+  const gy = new Guarded(e, M * N, misalign);
+  e.pack(gw.ptr, gb ? gb.ptr : 0, gp.ptr, K, N);
+  const packed = gp.data.slice();
+  e.linear(gx.ptr, gp.ptr, gy.ptr, M, K, N, typeof act === 'number' ? act : ACT[act], SLOPE);
+  for (const g of [gw, gb, gp, gx, gy]) if (g) expect(g.canariesIntact()).toBe(true);
+  expect(sameBits(gx.data, x), 'x is left as it was').toBe(true);
+  expect(sameBits(gp.data, packed), 'packed is left as it was').toBe(true);
+  const y = gy.data.slice();
+  for (const g of [gw, gb, gp, gx, gy]) g?.free();
+  return y;
+}
+
+function check(y: Float32Array, ref: { y: Float64Array; bound: Float64Array }, what: string) {
+  let ratio = 0;
+  let at = 0;
+  for (let i = 0; i < y.length; i++) {
+    const r = Math.abs(y[i] - ref.y[i]) / ref.bound[i];
+    if (!(r <= ratio)) [ratio, at] = [r, i];
+  }
+  expect(ratio, `${what}: output ${at} is ${y[at]}, float64 gives ${ref.y[at]} (error / bound = ${ratio})`).toBeLessThanOrEqual(1);
+}
+
+// [batch, inF, outF]: every tile (4×8 strips, leftover 1/2/3 rows over 1 … 6+ panels), edge columns
+// 1 … 7, several packed-x chunks (64 KiB of 4-row strips: 16 strips at K = 1000), and K > 4096
+// (x too long to pack, read in place).
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [3, 5, 7], [2, 1, 9], [4, 1, 1], [5, 2, 3], [7, 8, 8], [6, 9, 17], [1, 33, 49], [2, 17, 57],
+  [3, 31, 50], [8, 64, 64], [9, 100, 41], [1, 512, 2048], [8, 512, 2048], [13, 771, 3079],
+  [70, 1000, 13], [5, 4099, 11], [4096, 3, 5], [4093, 17, 9], [129, 16, 130],
+];
+
+describe.each(BUILDS)('gemm ABI (%s build)', (build) => {
+  const exportsOf = async () => (await instance(build)).heap.exports;
+
+  it.each(SHAPES)('batch %i, %i → %i matches float64 within γ(K+1)·Σ|x·w| (identity+bias, relu, leaky_relu+bias)', async (M, K, N) => {
+    const e = await exportsOf();
+    const next = random(M * 7919 + K * 31 + N);
+    const x = filled(M * K, next);
+    const w = filled(N * K, next, 1 / Math.sqrt(K));
+    const b = filled(N, next, 0.5);
+    for (const [act, bias] of [['identity', b], ['relu', null], ['leaky_relu', b]] as const) {
+      const y = run(e, x, w, bias, M, K, N, act);
+      check(y, reference(x, w, bias, M, K, N, act), `${act}${bias ? '+bias' : ''}`);
+    }
+  });
+
+  it('handles 30 random shapes, unaligned buffers included', async () => {
+    const e = await exportsOf();
+    const shape = random(2024);
+    const int = (lo: number, hi: number) => lo + Math.floor(((shape() + 1) / 2) * (hi - lo + 1));
+    for (let t = 0; t < 30; t++) {
+      const [M, K, N] = [int(1, 40), int(1, 300), int(1, 90)];
+      const next = random(t);
+      const x = filled(M * K, next);
+      const w = filled(N * K, next);
+      const b = t % 2 ? filled(N, next) : null;
+      const act = (['identity', 'relu', 'leaky_relu'] as const)[t % 3];
+      const y = run(e, x, w, b, M, K, N, act, t % 4);
+      check(y, reference(x, w, b, M, K, N, act), `shape ${M}×${K}→${N} ${act}`);
+    }
+  });
+
+  it('is exact where float32 is exact, and a missing bias means zeros', async () => {
+    const e = await exportsOf();
+    const [M, K, N] = [6, 37, 19];
+    const x = Float32Array.from({ length: M * K }, (_, i) => (i % 7) - 3);
+    const w = Float32Array.from({ length: N * K }, (_, i) => (i % 5) - 2);
+    const b = Float32Array.from({ length: N }, (_, i) => i - 9);
+    for (const bias of [b, null]) {
+      const y = run(e, x, w, bias, M, K, N, 'identity');
+      expect(Array.from(y)).toEqual(Array.from(reference(x, w, bias, M, K, N, 'identity').y));
+      if (!bias) expect(Array.from(run(e, x, w, new Float32Array(N), M, K, N, 'identity'))).toEqual(Array.from(y));
+    }
+  });
+
+  it('gives every row the same bits whether it runs in a 4-row strip, a leftover tile or alone (leaky_relu, gelu)', async () => {
+    const e = await exportsOf();
+    const [M, K, N] = [11, 300, 70];
+    const next = random(11);
+    const x = filled(M * K, next);
+    const w = filled(N * K, next);
+    const b = filled(N, next);
+    const gelu = (e as unknown as Record<string, WebAssembly.Global | undefined>)['Activation.Gelu'];
+    for (const act of [ACT.leaky_relu, ...(gelu ? [gelu.value as number] : [])]) {
+      const all = run(e, x, w, b, M, K, N, act);
+      for (let m = 0; m < M; m++) {
+        const alone = run(e, x.subarray(m * K, (m + 1) * K), w, b, 1, K, N, act);
+        expect(sameBits(alone, all.subarray(m * N, (m + 1) * N)), `activation ${act}, row ${m}`).toBe(true);
+      }
+    }
+  });
+
+  // The epilogue applies the same f32x4 activation code as the elementwise kernels, four columns of
+  // a row at a time. relu and leaky_relu are exact, so their results must match bit for bit. The
+  // others may pick a cheaper path when all four lanes of a vector are in an easy range, so an
+  // element's last bits can depend on its neighbours in the vector (and on the zero padding of a
+  // row's last partial vector): for them the test allows 4 ulp, far below any wrong-column,
+  // wrong-activation or missed-element error.
+  it('applies every activation id as its elementwise kernel does (the epilogue, edges included)', async () => {
+    const e = await exportsOf();
+    const raw = e as unknown as Record<string, unknown>;
+    const ids = Object.keys(raw).filter((k) => k.startsWith('Activation.') && k !== 'Activation.Identity');
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    for (const [M, K, N] of [[7, 13, 11], [5, 33, 37], [1, 20, 30], [2, 9, 19]]) {
+      const next = random(M + K + N);
+      const x = filled(M * K, next, 2);
+      const w = filled(N * K, next);
+      const b = filled(N, next);
+      const plain = run(e, x, w, b, M, K, N, 'identity');
+      for (const id of ids) {
+        const name = id[11].toLowerCase() + id.slice(12); // Activation.GeluTanh → geluTanh
+        const kernel = raw[name] as (x: number, y: number, n: number, param?: number) => void;
+        expect(typeof kernel, `elementwise kernel ${name}`).toBe('function');
+        const code = (raw[id] as WebAssembly.Global).value as number;
+        const g = new Guarded(e, M * N).set(plain);
+        for (let m = 0; m < M; m++) kernel(g.ptr + m * N * 4, g.ptr + m * N * 4, N, SLOPE);
+        const want = g.data.slice();
+        g.free();
+        const gx = new Guarded(e, M * K).set(x);
+        const gp = new Guarded(e, (e.packedBytes(K, N) >>> 0) / 4);
+        const gw = new Guarded(e, N * K).set(w);
+        const gb = new Guarded(e, N).set(b);
+        const gy = new Guarded(e, M * N);
+        e.pack(gw.ptr, gb.ptr, gp.ptr, K, N);
+        e.linear(gx.ptr, gp.ptr, gy.ptr, M, K, N, code, SLOPE);
+        expect(gy.canariesIntact(), `${name}: canaries around y`).toBe(true);
+        const exact = name === 'relu' || name === 'leakyRelu';
+        const got = gy.data;
+        for (let i = 0; i < got.length; i++) {
+          const ulp = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(want[i]) || 2 ** -126)), -126) - 23);
+          const err = Object.is(got[i], want[i]) ? 0 : Math.abs(got[i] - want[i]) / ulp;
+          expect(exact ? Object.is(got[i], want[i]) : err <= 4, `${name} on ${M}×${K}→${N} at ${i}: ${got[i]} vs ${want[i]}`).toBe(true);
+        }
+        for (const q of [gx, gp, gw, gb, gy]) q.free();
+      }
+    }
+  });
+
+  it('reads and writes nothing past its buffers, even at the very end of memory', async () => {
+    const e = await exportsOf();
+    const [M, K, N] = [7, 13, 11]; // every edge: a strip + 3 leftover rows, K odd, a 3-column edge panel
+    const next = random(7);
+    const x = filled(M * K, next);
+    const w = filled(N * K, next);
+    const b = filled(N, next);
+    const want = run(e, x, w, b, M, K, N, 'relu');
+    const pb = e.packedBytes(K, N) >>> 0;
+    // Place one buffer so that it ends exactly where memory ends: any access past it traps.
+    for (const last of ['x', 'packed', 'y'] as const) {
+      const size = { x: M * K * 4, packed: pb, y: M * N * 4 }[last];
+      const block = e.alloc(M * K * 4 + pb + M * N * 4 + 4 * 64) >>> 0;
+      const wp = e.alloc(N * K * 4) >>> 0;
+      const bp = e.alloc(N * 4) >>> 0;
+      e.memory.grow(1); // a page above everything allocated: nothing else lives there
+      const end = e.memory.buffer.byteLength;
+      let at = block;
+      const ptrs = { x: 0, packed: 0, y: 0 };
+      for (const name of ['x', 'packed', 'y'] as const) {
+        if (name === last) ptrs[name] = end - size;
+        else { ptrs[name] = at; at += { x: M * K * 4, packed: pb, y: M * N * 4 }[name] + 64; }
+      }
+      new Float32Array(e.memory.buffer, wp, N * K).set(w);
+      new Float32Array(e.memory.buffer, bp, N).set(b);
+      new Float32Array(e.memory.buffer, ptrs.x, M * K).set(x);
+      e.pack(wp, bp, ptrs.packed, K, N);
+      e.linear(ptrs.x, ptrs.packed, ptrs.y, M, K, N, ACT.relu, 0);
+      expect(sameBits(new Float32Array(e.memory.buffer, ptrs.y, M * N), want), `${last} at the end of memory`).toBe(true);
+      for (const p of [wp, bp, block]) e.free(p);
+    }
+  });
+
+  it('reports 0 bytes when the packed weight would not fit 32-bit memory', async () => {
+    const e = await exportsOf();
+    expect(e.packedBytes(1, 1) >>> 0).toBe(64);
+    expect(e.packedBytes(512, 2048) >>> 0).toBe(256 * 513 * 32);
+    expect(e.packedBytes(65536, 65536) >>> 0).toBe(0);
+  });
+});
