@@ -1,0 +1,16 @@
+// Runs the conformance suite on a command-line runtime (Node, Deno, Bun), importing the package by its
+// name so that the runtime's own `exports` conditions pick the entry. Prints one JSON line:
+//   FFWD-CONFORMANCE {"results":[...]}
+// Usage: <runtime> test/conformance/cli.js <label> <expected auto build: simd|relaxed>
+import { init } from 'ffwd';
+import { conformanceAll } from './suite.js';
+
+const args = typeof Deno !== 'undefined' ? Deno.args : process.argv.slice(2);
+const [runtime = 'unknown', expect] = args;
+let results;
+try {
+  results = await conformanceAll({ runtime, init, expect });
+} catch (error) {
+  results = [{ runtime, build: 'none', passed: 0, failed: 1, skipped: [], checksums: {}, errors: [`suite threw: ${error?.stack ?? error}`] }];
+}
+console.log(`FFWD-CONFORMANCE ${JSON.stringify({ results })}`);

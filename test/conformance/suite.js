@@ -1,0 +1,493 @@
+// The runtime-neutral conformance suite: plain ESM, no test framework, no platform API beyond what
+// every JavaScript runtime with WebAssembly has. A runtime-specific entry (cli.js, browser.html,
+// workerd.js) imports the package the way its users would and calls `conformance` once per build.
+//
+//   const result = await conformance({ runtime: 'node20', init, build: 'auto', expect: 'simd' });
+//   // → { runtime, build, requested, passed, failed, skipped, checksums, errors, ms }
+//
+// Checksums are FNV-1a (32 bit) over the output bits of fixed inputs (every NaN is hashed as
+// 0x7fc00000: WebAssembly leaves a NaN's sign and payload to the engine). On the 'simd' build they must
+// be identical on every runtime; the 'relaxed' build's are reported (an engine may fuse multiply-adds).
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const hex = (u) => (u >>> 0).toString(16).padStart(8, '0');
+
+/** Deterministic xorshift32: the same inputs on every runtime. */
+function random(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+const bitsOf = (x) => ((f32[0] = x), u32[0]);
+const fromBits = (b) => ((u32[0] = b), f32[0]);
+
+/** Bits of a Float32Array, without reading its values into JS numbers (that may canonicalise NaNs). */
+const bitsView = (a) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+/** FNV-1a over 32-bit words, NaNs canonicalised. */
+export function fnv1a(bits) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bits.length; i++) {
+    let w = bits[i];
+    if ((w & 0x7f800000) === 0x7f800000 && (w & 0x007fffff) !== 0) w = 0x7fc00000;
+    for (let k = 0; k < 4; k++) {
+      h ^= (w >>> (8 * k)) & 0xff;
+      h = Math.imul(h, 0x01000193);
+    }
+  }
+  return hex(h);
+}
+
+/** Distance in units in the last place between two float32 bit patterns (NaN vs NaN is 0). */
+function ulps(a, b) {
+  const nanA = (a & 0x7fffffff) > 0x7f800000;
+  const nanB = (b & 0x7fffffff) > 0x7f800000;
+  if (nanA || nanB) return nanA && nanB ? 0 : Infinity;
+  const ordered = (x) => (x & 0x80000000 ? -(x & 0x7fffffff) : x);
+  return Math.abs(ordered(a >>> 0) - ordered(b >>> 0));
+}
+
+const SPECIALS = [
+  0x00000000, 0x80000000, // ±0
+  0x3f800000, 0xbf800000, // ±1
+  0x00000001, 0x80000001, // ±smallest subnormal
+  0x007fffff, 0x807fffff, // ±largest subnormal
+  0x00800000, 0x80800000, // ±smallest normal
+  0x7f7fffff, 0xff7fffff, // ±largest finite
+  0x7f800000, 0xff800000, // ±∞
+  0x7fc00000, 0xffc00000, 0x7fc12345, 0xffd00001, 0x7f800001, // NaNs: quiet, negative, with payloads, signalling
+  0x3effffff, 0x3f000000, 0x40000000, 0xc0000000, 0x40400000, 0xc0400000, 0xc1200000, 0xc1700000,
+];
+
+/**
+ * The fixed input of the checksums and exactness checks: every special value, a grid over [−8, 8]
+ * (the region the activations bend in), then random bit patterns of every exponent. 4099 values, so
+ * that the SIMD loops' tails (n not a multiple of 4) run too.
+ */
+export function sampleBits(n = 4099, finiteOnly = false) {
+  const next = random(0x9e3779b9);
+  const bits = new Uint32Array(n);
+  let i = 0;
+  if (!finiteOnly) for (const b of SPECIALS) bits[i++] = b;
+  const grid = Math.floor((n - i) / 2);
+  for (let k = 0; k < grid; k++) bits[i++] = bitsOf(-8 + (16 * k) / (grid - 1) + 1e-3);
+  while (i < n) {
+    const b = next();
+    if (finiteOnly && (b & 0x7f800000) === 0x7f800000) continue;
+    bits[i++] = b;
+  }
+  return bits;
+}
+
+// ---- float64 references ---------------------------------------------------------------------------
+
+/** erfc in float64, to ~1e-14 relative: a Taylor series for erf below 2, a continued fraction above. */
+function erfc(x) {
+  if (Number.isNaN(x)) return NaN;
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 2) {
+    // erf(x) = 2/√π Σ (−1)^n x^(2n+1) / (n! (2n+1))
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 80; n++) {
+      term *= (-x * x) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  if (x > 27) return 0;
+  // erfc(x) = exp(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), evaluated from the back.
+  let f = x;
+  for (let n = 300; n >= 1; n--) f = x + n / 2 / f;
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
+/** GELU (erf form) in float64: x·Φ(x) = x·erfc(−x/√2)/2. */
+export function gelu64(x) {
+  if (x === Infinity) return Infinity;
+  if (x === -Infinity) return -0;
+  return (x * erfc(-x / Math.SQRT2)) / 2;
+}
+
+// ---- the suite -----------------------------------------------------------------------------------
+
+class Checks {
+  passed = 0;
+  failed = 0;
+  skipped = [];
+  errors = [];
+  checksums = {};
+  notes = {};
+
+  ok(name, condition, detail = '') {
+    if (condition) this.passed++;
+    else {
+      this.failed++;
+      this.errors.push(`${name}${detail ? `: ${detail}` : ''}`);
+    }
+    return condition;
+  }
+
+  async run(name, body) {
+    try {
+      await body();
+    } catch (error) {
+      this.failed++;
+      this.errors.push(`${name}: threw ${error && error.stack ? String(error.stack).split('\n').slice(0, 3).join(' | ') : String(error)}`);
+    }
+  }
+
+  skip(name, why) {
+    this.skipped.push(`${name} (${why})`);
+  }
+}
+
+/** Writes `bits` into a new Tensor bit for bit. */
+function tensorOfBits(ffwd, bits) {
+  const t = ffwd.tensor(bits.length);
+  bitsView(t.data).set(bits);
+  return t;
+}
+
+/** Compares outputs bit for bit with a reference function of the input bits; returns the first mismatches. */
+function mismatches(input, output, reference, limit = 3) {
+  const found = [];
+  for (let i = 0; i < input.length && found.length < limit; i++) {
+    const want = reference(input[i]) >>> 0;
+    if (output[i] >>> 0 !== want) found.push(`x=0x${hex(input[i])} got 0x${hex(output[i])} want 0x${hex(want)}`);
+  }
+  return found;
+}
+
+const isNaNBits = (b) => (b & 0x7fffffff) > 0x7f800000;
+
+/** relu as the README defines it, PyTorch's: x < 0 ? 0 : x (−0 stays −0), a NaN passes through bit for bit. */
+const reluRef = (b) => (fromBits(b) < 0 ? 0 : b);
+
+/** leakyRelu: x > 0 ? x : x·slope in float32 (the product of two float32s is exact in float64). */
+const leakyRef = (slope) => (b) => {
+  if (isNaNBits(b)) return b;
+  const x = fromBits(b);
+  return x > 0 ? b : bitsOf(Math.fround(x * Math.fround(slope)));
+};
+
+const ELEMENTWISE = ['gelu', 'geluTanh', 'geluFast', 'sigmoid', 'tanh', 'silu', 'quickGelu'];
+
+/**
+ * Runs the suite against one build.
+ * @param {object} options
+ * @param {string} options.runtime   a label for the report
+ * @param {Function} options.init    the package's init, imported the way this runtime's users import it
+ * @param {'auto'|'simd'|'relaxed'} [options.build]  passed to init (default 'auto')
+ * @param {unknown} [options.module] passed to init (edge workers: the imported WebAssembly.Module)
+ * @param {'simd'|'relaxed'} [options.expect]  the build init must pick
+ * @param {boolean} [options.relaxedAvailable]  whether this runtime validates relaxed SIMD (checks that
+ *   init({ build: 'relaxed' }) is refused where it does not)
+ */
+export async function conformance({ runtime, init, build = 'auto', module, expect, relaxedAvailable } = {}) {
+  const start = now();
+  const c = new Checks();
+  let ffwd;
+  await c.run('init', async () => {
+    ffwd = await init(module === undefined ? { build } : { build, module });
+  });
+  const result = () => ({
+    runtime,
+    build: ffwd ? ffwd.build : 'none',
+    requested: build,
+    passed: c.passed,
+    failed: c.failed,
+    skipped: c.skipped,
+    checksums: c.checksums,
+    notes: c.notes,
+    errors: c.errors,
+    ms: Math.round(now() - start),
+  });
+  if (!ffwd) return result();
+
+  // -- loader --------------------------------------------------------------------------------------
+  c.ok('loader: build', ffwd.build === 'simd' || ffwd.build === 'relaxed', `build is ${ffwd.build}`);
+  if (expect) c.ok('loader: picks the expected build', ffwd.build === expect, `expected ${expect}, got ${ffwd.build}`);
+  if (relaxedAvailable === false && module === undefined) {
+    await c.run('loader: relaxed refused', async () => {
+      let refused = false;
+      try {
+        await init({ build: 'relaxed' });
+      } catch (error) {
+        refused = error instanceof Error && /relaxed/.test(error.message);
+      }
+      c.ok('loader: init({ build: "relaxed" }) is refused without relaxed SIMD', refused);
+    });
+  }
+  await c.run('loader: instances are independent', async () => {
+    const other = await init(module === undefined ? { build } : { build, module });
+    const a = ffwd.tensor([1, 2, 3]);
+    let threw = false;
+    try {
+      other.relu(a);
+    } catch (error) {
+      threw = error instanceof TypeError;
+    }
+    c.ok('loader: a Tensor of another instance is refused with a TypeError', threw);
+    a.free();
+  });
+
+  // -- Tensor and memory growth ----------------------------------------------------------------------
+  await c.run('tensor', async () => {
+    const t = ffwd.tensor([1.5, -2, 3]);
+    c.ok('tensor: copy of an array', t.length === 3 && t.data[0] === 1.5 && t.data[1] === -2 && t.data[2] === 3);
+    c.ok('tensor: 64-byte aligned', t.ptr % 64 === 0, `ptr ${t.ptr}`);
+    c.ok('tensor: zero-filled', ffwd.tensor(5).data.every((v) => v === 0));
+    t.free();
+    t.free(); // harmless
+    let threw = false;
+    try {
+      void t.data;
+    } catch (error) {
+      threw = error instanceof TypeError;
+    }
+    c.ok('tensor: a freed Tensor throws a TypeError', threw);
+  });
+
+  await c.run('memory growth', async () => {
+    const n = 4099;
+    const bits = sampleBits(n);
+    const held = tensorOfBits(ffwd, bits);
+    const view = held.data;
+    const bufferBefore = view.buffer;
+    const bytesBefore = ffwd.memoryBytes;
+    const extra = [];
+    // 1 MiB at a time until the memory grows (at most 64 MiB).
+    while (held.data.buffer === bufferBefore && extra.length < 64) extra.push(ffwd.tensor(1 << 18));
+    c.ok('memory growth: memory grew', held.data.buffer !== bufferBefore && ffwd.memoryBytes > bytesBefore, `${bytesBefore} → ${ffwd.memoryBytes} bytes`);
+    c.ok('memory growth: a view kept across growth detaches', view.length === 0, `old view length ${view.length}`);
+    c.ok('memory growth: data rebuilt and intact', mismatches(bits, bitsView(held.data), (b) => b, 1).length === 0);
+    // a kernel on the held Tensor after growth
+    ffwd.relu(held, held);
+    const bad = mismatches(bits, bitsView(held.data), reluRef);
+    c.ok('memory growth: relu in place after growth', bad.length === 0, bad.join('; '));
+    for (const t of extra) t.free();
+    held.free();
+    // freed blocks are reused: the same allocations do not grow memory again
+    const bytes = ffwd.memoryBytes;
+    const again = [];
+    for (let i = 0; i < extra.length; i++) again.push(ffwd.tensor(1 << 18));
+    c.ok('memory growth: freed blocks are reused', ffwd.memoryBytes === bytes, `${bytes} → ${ffwd.memoryBytes}`);
+    for (const t of again) t.free();
+  });
+
+  // -- relu / leakyRelu: exact, bit for bit ----------------------------------------------------------
+  const input = sampleBits(4099);
+  await c.run('relu', async () => {
+    const x = tensorOfBits(ffwd, input);
+    const y = ffwd.relu(x);
+    const out = bitsView(y.data);
+    const bad = mismatches(input, out, reluRef);
+    c.ok('relu: exact on the sample (±0, NaNs, subnormals, ±∞)', bad.length === 0, bad.join('; '));
+    c.checksums.relu = fnv1a(out);
+    // the copied path gives the same bits
+    const copied = ffwd.relu(new Float32Array(input.buffer.slice(0)));
+    c.ok('relu: copied path equals the Tensor path', fnv1a(bitsView(copied)) === c.checksums.relu && mismatches(input, bitsView(copied), reluRef).length === 0);
+    // in place
+    ffwd.relu(x, x);
+    c.ok('relu: in place', mismatches(input, bitsView(x.data), reluRef).length === 0);
+    x.free();
+    y.free();
+  });
+
+  await c.run('leakyRelu', async () => {
+    for (const slope of [0.01, 0.1, -0.5]) {
+      const x = tensorOfBits(ffwd, input);
+      const y = slope === 0.01 ? ffwd.leakyRelu(x) : ffwd.leakyRelu(x, slope);
+      const out = bitsView(y.data);
+      const bad = mismatches(input, out, leakyRef(slope));
+      c.ok(`leakyRelu(slope ${slope}): exact on the sample`, bad.length === 0, bad.join('; '));
+      c.checksums[`leakyRelu(${slope})`] = fnv1a(out);
+      x.free();
+      y.free();
+    }
+  });
+
+  await c.run('backward', async () => {
+    const x = tensorOfBits(ffwd, input);
+    const dy = tensorOfBits(ffwd, sampleBits(4099, true).reverse());
+    const dyBits = bitsView(dy.data).slice();
+    const dx = ffwd.reluBackward(x, dy);
+    const out = bitsView(dx.data);
+    // x <= 0 ? 0 : dy (NaN x: not <= 0, so dy)
+    const ref = (i) => (fromBits(input[i]) <= 0 ? 0 : dyBits[i]);
+    let bad = 0;
+    for (let i = 0; i < input.length; i++) if (out[i] >>> 0 !== ref(i) >>> 0) bad++;
+    c.ok('reluBackward: exact on the sample', bad === 0, `${bad} mismatches`);
+    c.checksums.reluBackward = fnv1a(out);
+    x.free();
+    dy.free();
+    dx.free();
+  });
+
+  // -- GELU and the other activations, when the build has them ----------------------------------------
+  for (const name of ELEMENTWISE) {
+    if (typeof ffwd[name] !== 'function') {
+      c.skip(name, `ffwd.${name} is not exported yet`);
+      continue;
+    }
+    await c.run(name, async () => {
+      const x = tensorOfBits(ffwd, input);
+      const y = ffwd[name](x);
+      c.checksums[name] = fnv1a(bitsView(y.data));
+      x.free();
+      y.free();
+    });
+  }
+  if (typeof ffwd.gelu === 'function') {
+    await c.run('gelu accuracy', async () => {
+      const x = tensorOfBits(ffwd, input);
+      const y = ffwd.gelu(x);
+      const out = bitsView(y.data);
+      let worst = 0;
+      let where = '';
+      for (let i = 0; i < input.length; i++) {
+        const want = bitsOf(Math.fround(gelu64(fromBits(input[i]))));
+        const d = ulps(out[i], want);
+        if (d > worst) {
+          worst = d;
+          where = `x=${fromBits(input[i])} (0x${hex(input[i])}) got 0x${hex(out[i])} want 0x${hex(want)}`;
+        }
+      }
+      c.notes.geluMaxUlp = worst;
+      c.ok('gelu: ≤ 2 ulp on the sample (specials included)', worst <= 2, `${worst} ulp at ${where}`);
+      c.ok('gelu: gelu(−∞) = −0, gelu(+∞) = +∞', bitsOf(ffwd.gelu(new Float32Array([-Infinity]))[0]) === 0x80000000 && ffwd.gelu(new Float32Array([Infinity]))[0] === Infinity);
+      x.free();
+      y.free();
+    });
+    if (typeof ffwd.geluBackward === 'function') {
+      await c.run('geluBackward', async () => {
+        const x = tensorOfBits(ffwd, sampleBits(4099, true));
+        const dy = ffwd.tensor(4099);
+        dy.data.fill(1);
+        const dx = ffwd.geluBackward(x, dy);
+        c.checksums.geluBackward = fnv1a(bitsView(dx.data));
+        x.free();
+        dy.free();
+        dx.free();
+      });
+    }
+  } else {
+    c.skip('gelu accuracy', 'ffwd.gelu is not exported yet');
+  }
+
+  // -- Linear and the feedforward block against float64 ------------------------------------------------
+  if (typeof ffwd.linear === 'function') {
+    await c.run('linear', async () => {
+      const [batch, k, m] = [5, 37, 19];
+      const next = random(12345);
+      const uniform = () => Math.fround((next() / 2 ** 32) * 2 - 1);
+      const weight = Float32Array.from({ length: m * k }, uniform);
+      const bias = Float32Array.from({ length: m }, uniform);
+      const xs = Float32Array.from({ length: batch * k }, uniform);
+      const layer = ffwd.linear({ weight, bias, inFeatures: k, outFeatures: m });
+      const x = ffwd.tensor(xs);
+      const y = layer.forward(x, batch);
+      let worst = 0;
+      for (let b = 0; b < batch; b++) {
+        for (let o = 0; o < m; o++) {
+          let sum = bias[o];
+          let mag = Math.abs(bias[o]);
+          for (let i = 0; i < k; i++) {
+            sum += xs[b * k + i] * weight[o * k + i];
+            mag += Math.abs(xs[b * k + i] * weight[o * k + i]);
+          }
+          worst = Math.max(worst, Math.abs(y.data[b * m + o] - sum) / mag);
+        }
+      }
+      c.notes.linearRelError = worst;
+      c.ok('linear: matches float64 within 1e-5·√K (relative to Σ|x·w|)', worst <= 1e-5 * Math.sqrt(k), `relative error ${worst}`);
+      c.checksums.linear = fnv1a(bitsView(y.data));
+      x.free();
+      y.free();
+      layer.free();
+    });
+  } else {
+    c.skip('linear', 'ffwd.linear is not exported yet');
+  }
+
+  if (typeof ffwd.feedForward === 'function') {
+    const activation = typeof ffwd.gelu === 'function' ? 'gelu' : 'relu';
+    await c.run('feedForward', async () => {
+      const [batch, d, h] = [3, 16, 64];
+      const next = random(777);
+      const uniform = (scale) => () => Math.fround(((next() / 2 ** 32) * 2 - 1) * scale);
+      const w1 = Float32Array.from({ length: h * d }, uniform(0.5));
+      const b1 = Float32Array.from({ length: h }, uniform(0.1));
+      const w2 = Float32Array.from({ length: d * h }, uniform(0.25));
+      const b2 = Float32Array.from({ length: d }, uniform(0.1));
+      const xs = Float32Array.from({ length: batch * d }, uniform(2));
+      const ffn = ffwd.feedForward({
+        fc1: { weight: w1, bias: b1, inFeatures: d, outFeatures: h },
+        fc2: { weight: w2, bias: b2, inFeatures: h, outFeatures: d },
+        activation,
+      });
+      const x = ffwd.tensor(xs);
+      const y = ffn.forward(x, batch);
+      const act = activation === 'gelu' ? gelu64 : (v) => Math.max(v, 0);
+      let worst = 0;
+      for (let b = 0; b < batch; b++) {
+        const hidden = [];
+        let hmag = 0;
+        for (let j = 0; j < h; j++) {
+          let s = b1[j];
+          for (let i = 0; i < d; i++) s += xs[b * d + i] * w1[j * d + i];
+          hidden.push(act(s));
+          hmag = Math.max(hmag, Math.abs(s));
+        }
+        for (let o = 0; o < d; o++) {
+          let s = b2[o];
+          let mag = Math.abs(b2[o]);
+          for (let j = 0; j < h; j++) {
+            s += hidden[j] * w2[o * h + j];
+            mag += Math.abs(hidden[j] * w2[o * h + j]);
+          }
+          worst = Math.max(worst, Math.abs(y.data[b * d + o] - s) / Math.max(mag, 1e-30));
+        }
+      }
+      c.notes.ffnActivation = activation;
+      c.notes.ffnRelError = worst;
+      c.ok(`feedForward (${activation}): matches float64 within 1e-5·√K`, worst <= 1e-5 * Math.sqrt(h), `relative error ${worst}`);
+      c.checksums[`ffn(${activation})`] = fnv1a(bitsView(y.data));
+      x.free();
+      y.free();
+      if (typeof ffn.free === 'function') ffn.free();
+    });
+  } else {
+    c.skip('feedForward', 'ffwd.feedForward is not exported yet');
+  }
+
+  return result();
+}
+
+/** Runs the suite for the build `auto` picks, then for 'simd' if auto picked another (its checksums are compared). */
+export async function conformanceAll({ runtime, init, expect, modules }) {
+  const results = [];
+  if (modules) {
+    // Edge workers: one run per imported module, no compiling.
+    for (const [build, module] of Object.entries(modules)) {
+      results.push(await conformance({ runtime, init, module, build: 'auto', expect: build }));
+    }
+    return results;
+  }
+  const auto = await conformance({ runtime, init, build: 'auto', expect, relaxedAvailable: expect === 'relaxed' });
+  results.push(auto);
+  if (auto.build !== 'simd') results.push(await conformance({ runtime, init, build: 'simd', expect: 'simd' }));
+  return results;
+}
