@@ -1,6 +1,6 @@
 // The exported elementwise kernels: each activation's forward and backward loop over n floats.
-import { mapBackward, mapForward } from './map';
-import { LeakyRelu, Relu, ZERO } from './activations';
+import { mapBackward, mapForward, mapForwardSplit } from './map';
+import { Gelu, GeluFast, GeluTanh, LeakyRelu, QuickGelu, Relu, Sigmoid, Silu, Tanh, ZERO } from './activations';
 
 export function relu(x: usize, y: usize, n: i32): void { mapForward<Relu>(x, y, n, ZERO); }
 export function reluBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Relu>(x, dy, dx, n, ZERO); }
@@ -10,3 +10,18 @@ export function leakyRelu(x: usize, y: usize, n: i32, slope: f32): void {
 export function leakyReluBackward(x: usize, dy: usize, dx: usize, n: i32, slope: f32): void {
   mapBackward<LeakyRelu>(x, dy, dx, n, f32x4.splat(slope));
 }
+
+export function gelu(x: usize, y: usize, n: i32): void { mapForwardSplit<Gelu>(x, y, n, ZERO); }
+export function geluBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Gelu>(x, dy, dx, n, ZERO); }
+export function geluTanh(x: usize, y: usize, n: i32): void { mapForwardSplit<GeluTanh>(x, y, n, ZERO); }
+export function geluTanhBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<GeluTanh>(x, dy, dx, n, ZERO); }
+export function geluFast(x: usize, y: usize, n: i32): void { mapForward<GeluFast>(x, y, n, ZERO); }
+export function geluFastBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<GeluFast>(x, dy, dx, n, ZERO); }
+export function sigmoid(x: usize, y: usize, n: i32): void { mapForward<Sigmoid>(x, y, n, ZERO); }
+export function sigmoidBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Sigmoid>(x, dy, dx, n, ZERO); }
+export function tanh(x: usize, y: usize, n: i32): void { mapForward<Tanh>(x, y, n, ZERO); }
+export function tanhBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Tanh>(x, dy, dx, n, ZERO); }
+export function silu(x: usize, y: usize, n: i32): void { mapForward<Silu>(x, y, n, ZERO); }
+export function siluBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Silu>(x, dy, dx, n, ZERO); }
+export function quickGelu(x: usize, y: usize, n: i32): void { mapForward<QuickGelu>(x, y, n, ZERO); }
+export function quickGeluBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<QuickGelu>(x, dy, dx, n, ZERO); }

@@ -11,7 +11,21 @@ const tail2 = memory.data(16, 16);
 @inline export function mapForward<Op>(x: usize, y: usize, n: i32, p: v128): void {
   const op = changetype<Op>(0);
   const body = <usize>(n & ~3) << 2;
-  for (let i: usize = 0; i < body; i += 16) {
+  // Four independent vectors per step: the smooth activations are long dependency chains, and
+  // interleaving four of them is what lets the out-of-order core fill its pipes (1.5-2x here).
+  const body4 = body & ~63;
+  let i: usize = 0;
+  for (; i < body4; i += 64) {
+    const a = op.forward(v128.load(x + i), p);
+    const b = op.forward(v128.load(x + i, 16), p);
+    const c = op.forward(v128.load(x + i, 32), p);
+    const d = op.forward(v128.load(x + i, 48), p);
+    v128.store(y + i, a);
+    v128.store(y + i, b, 16);
+    v128.store(y + i, c, 32);
+    v128.store(y + i, d, 48);
+  }
+  for (; i < body; i += 16) {
     v128.store(y + i, op.forward(v128.load(x + i), p));
   }
   const rest = <usize>(n & 3) << 2;
@@ -27,7 +41,19 @@ const tail2 = memory.data(16, 16);
 @inline export function mapBackward<Op>(x: usize, dy: usize, dx: usize, n: i32, p: v128): void {
   const op = changetype<Op>(0);
   const body = <usize>(n & ~3) << 2;
-  for (let i: usize = 0; i < body; i += 16) {
+  const body4 = body & ~63; // four vectors per step, as in mapForward
+  let i: usize = 0;
+  for (; i < body4; i += 64) {
+    const a = op.backward(v128.load(x + i), v128.load(dy + i), p);
+    const b = op.backward(v128.load(x + i, 16), v128.load(dy + i, 16), p);
+    const c = op.backward(v128.load(x + i, 32), v128.load(dy + i, 32), p);
+    const d = op.backward(v128.load(x + i, 48), v128.load(dy + i, 48), p);
+    v128.store(dx + i, a);
+    v128.store(dx + i, b, 16);
+    v128.store(dx + i, c, 32);
+    v128.store(dx + i, d, 48);
+  }
+  for (; i < body; i += 16) {
     v128.store(dx + i, op.backward(v128.load(x + i), v128.load(dy + i), p));
   }
   const rest = <usize>(n & 3) << 2;
@@ -51,6 +77,26 @@ const tail2 = memory.data(16, 16);
   const op = changetype<Op>(0);
   const body = <usize>(n & ~3) << 2;
   let i: usize = 0;
+  const body4 = body & ~63;
+  while (i < body4) {
+    const v = v128.load(x + i);
+    const u = v128.load(x + i, 16);
+    const v2 = v128.load(x + i, 32);
+    const u2 = v128.load(x + i, 48);
+    if (op.isNear2(v, u) && op.isNear2(v2, u2)) {
+      const a = op.near(v);
+      const b = op.near(u);
+      const c = op.near(v2);
+      const d = op.near(u2);
+      v128.store(y + i, a);
+      v128.store(y + i, b, 16);
+      v128.store(y + i, c, 32);
+      v128.store(y + i, d, 48);
+      i += 64;
+    } else {
+      i = farRun<Op>(x, y, i, body);
+    }
+  }
   while (i < body) {
     const v = v128.load(x + i);
     if (op.isNear(v)) {
@@ -71,9 +117,23 @@ const tail2 = memory.data(16, 16);
 /** Far vectors from offset i until the first near one (or end); returns where it stopped. */
 function farRun<Op>(x: usize, y: usize, i: usize, end: usize): usize {
   const op = changetype<Op>(0);
-  do {
+  // four vectors per step, like the near loop: independent work for the out-of-order core
+  while (i + 64 <= end) {
+    const a = op.far(v128.load(x + i));
+    const b = op.far(v128.load(x + i, 16));
+    const c = op.far(v128.load(x + i, 32));
+    const d = op.far(v128.load(x + i, 48));
+    v128.store(y + i, a);
+    v128.store(y + i, b, 16);
+    v128.store(y + i, c, 32);
+    v128.store(y + i, d, 48);
+    i += 64;
+    if (i + 64 <= end && op.isNear2(v128.load(x + i), v128.load(x + i, 16)) &&
+      op.isNear2(v128.load(x + i, 32), v128.load(x + i, 48))) return i;
+  }
+  while (i < end) {
     v128.store(y + i, op.far(v128.load(x + i)));
     i += 16;
-  } while (i < end && !op.isNear(v128.load(x + i)));
+  }
   return i;
 }

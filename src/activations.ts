@@ -34,6 +34,13 @@ interface Row {
 export const ACTIVATIONS = {
   relu: { id: 'relu', forward: 'relu', backward: 'reluBackward' },
   leakyRelu: { id: 'leaky_relu', forward: 'leakyRelu', backward: 'leakyReluBackward', slope: 0.01 },
+  gelu: { id: 'gelu', forward: 'gelu', backward: 'geluBackward' },
+  geluTanh: { id: 'gelu_tanh', forward: 'geluTanh', backward: 'geluTanhBackward' },
+  geluFast: { id: 'gelu_fast', forward: 'geluFast', backward: 'geluFastBackward' },
+  sigmoid: { id: 'sigmoid', forward: 'sigmoid', backward: 'sigmoidBackward' },
+  tanh: { id: 'tanh', forward: 'tanh', backward: 'tanhBackward' },
+  silu: { id: 'silu', forward: 'silu', backward: 'siluBackward' },
+  quickGelu: { id: 'quick_gelu', forward: 'quickGelu', backward: 'quickGeluBackward' },
 } as const satisfies Record<string, Row>;
 
 export type ActivationName = keyof typeof ACTIVATIONS;

@@ -20,4 +20,18 @@ export interface KernelExports {
   reluBackward: Backward;
   leakyRelu(x: Ptr, y: Ptr, n: number, slope: number): void;
   leakyReluBackward(x: Ptr, dy: Ptr, dx: Ptr, n: number, slope: number): void;
+  gelu: Unary;
+  geluBackward: Backward;
+  geluTanh: Unary;
+  geluTanhBackward: Backward;
+  geluFast: Unary;
+  geluFastBackward: Backward;
+  sigmoid: Unary;
+  sigmoidBackward: Backward;
+  tanh: Unary;
+  tanhBackward: Backward;
+  silu: Unary;
+  siluBackward: Backward;
+  quickGelu: Unary;
+  quickGeluBackward: Backward;
 }

@@ -30,6 +30,20 @@ export class Ffwd {
   declare readonly reluBackward: Backward;
   declare readonly leakyRelu: ForwardWithSlope;
   declare readonly leakyReluBackward: BackwardWithSlope;
+  declare readonly gelu: Forward;
+  declare readonly geluBackward: Backward;
+  declare readonly geluTanh: Forward;
+  declare readonly geluTanhBackward: Backward;
+  declare readonly geluFast: Forward;
+  declare readonly geluFastBackward: Backward;
+  declare readonly sigmoid: Forward;
+  declare readonly sigmoidBackward: Backward;
+  declare readonly tanh: Forward;
+  declare readonly tanhBackward: Backward;
+  declare readonly silu: Forward;
+  declare readonly siluBackward: Backward;
+  declare readonly quickGelu: Forward;
+  declare readonly quickGeluBackward: Backward;
 
   constructor(heap: Heap) {
     this.heap = heap;
