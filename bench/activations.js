@@ -6,17 +6,13 @@ import { runCase } from './case.js';
 
 export const SIZES = [1048576, 4096];
 
-/** Kernels worth a case: gelu_fast only when some ffwd build has it (the peers would repeat gelu). */
-const wanted = (kernel, impls) =>
-  !kernel.peersAs || impls.some((i) => i.kind === 'ffwd' && typeof i.peer?.instance?.[kernel.ffwd] === 'function');
-
 export async function activationSection({ impls, timing, log, kernels = KERNELS }) {
   const rows = [];
   for (const n of SIZES) {
     for (const [distId, dist] of Object.entries(DISTRIBUTIONS)) {
       const x = dist.make(n);
       const references = new Map();
-      for (const kernel of kernels.filter((k) => wanted(k, impls))) {
+      for (const kernel of kernels) {
         const refId = kernel.refAs ?? kernel.id;
         if (!references.has(refId)) {
           const f = REFERENCE[refId];

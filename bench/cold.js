@@ -18,7 +18,7 @@ const FFN_BATCH = 8;
 const GELU_N = 4096;
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
-/** Measures ffwd: init from bytes, then one gelu (relu if gelu isn't there yet) or one FFN forward. */
+/** Measures ffwd: init from bytes, then one gelu or one FFN forward. */
 async function ffwdTarget(build, workload) {
   const { init } = await import('ffwd');
   const bytes = readFileSync(ffwdWasm(build));
@@ -28,7 +28,6 @@ async function ffwdTarget(build, workload) {
   const f = await init({ module: bytes, build });
   const t1 = now();
   if (workload === 'ffn') {
-    if (typeof f.feedForward !== 'function') return { skipped: 'no feedForward yet' };
     const [fc1, fc2] = layers.map(({ weight, bias, inFeatures, outFeatures }) => ({ weight, bias, inFeatures, outFeatures }));
     const ffn = f.feedForward({ fc1, fc2, activation: 'gelu' });
     const t2 = now();
@@ -36,11 +35,10 @@ async function ffwdTarget(build, workload) {
     const t3 = now();
     return { ms: t3 - t0, parts: { init: t1 - t0, load: t2 - t1, first: t3 - t2 }, finite: Number.isFinite(y) };
   }
-  const kernel = typeof f.gelu === 'function' ? 'gelu' : 'relu';
   const t = f.tensor(x);
-  const y = f[kernel](t, t).data[0];
+  const y = f.gelu(t, t).data[0];
   const t2 = now();
-  return { ms: t2 - t0, parts: { init: t1 - t0, first: t2 - t1 }, kernel, finite: Number.isFinite(y) };
+  return { ms: t2 - t0, parts: { init: t1 - t0, first: t2 - t1 }, kernel: 'gelu', finite: Number.isFinite(y) };
 }
 
 /** Measures onnxruntime-web (1 thread): session creation (compiles its .wasm) and the first run. */
@@ -107,14 +105,14 @@ export async function coldSection({ rounds, log }) {
     const good = list.filter((s) => s.ms !== undefined);
     const first = list[0] ?? {};
     if (good.length === 0) {
-      rows.push({ target: name, ...(first.skipped ? { skipped: first.skipped } : { error: first.error ?? 'no sample' }) });
+      rows.push({ target: name, error: first.error ?? 'no sample' });
       continue;
     }
     const parts = Object.fromEntries(Object.keys(good[0].parts).map((p) => [p, median(good.map((s) => s.parts[p]))]));
     const ok = good.every((s) => s.finite);
     rows.push({ target: name, ms: median(good.map((s) => s.ms)), parts, samples: good.map((s) => s.ms), ok, kernel: good[0].kernel, note: good[0].note });
   }
-  log?.(`  cold: ${rows.map((r) => `${r.target} ${r.ms?.toFixed(1) ?? r.skipped ?? 'ERR'}`).join(', ')}`);
+  log?.(`  cold: ${rows.map((r) => `${r.target} ${r.ms?.toFixed(1) ?? 'ERR'}`).join(', ')}`);
   return rows;
 }
 

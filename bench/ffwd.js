@@ -1,7 +1,7 @@
 // ffwd as a bench contender: one instance per build (both live in this process), timed on the
 // zero-copy Tensor path (inputs and outputs already in WASM memory) or on the copied path (plain
-// Float32Arrays in and out, as a user without Tensors calls it). Kernels and layers are looked up
-// with typeof checks, so the bench picks up whatever the current build exports.
+// Float32Arrays in and out, as a user without Tensors calls it). Every build exports every kernel
+// and layer API, so a missing one is an error in the report, never a silently empty column.
 import { init } from 'ffwd';
 import { KERNELS, kernelById } from './kernels.js';
 
@@ -24,23 +24,24 @@ const layerOptions = ({ weight, bias, inFeatures, outFeatures, activation }) => 
 
 /**
  * The model a layer stack becomes: a 2-layer stack whose hidden layer is activated is a
- * feedForward (fused FFN), anything else a chain of linear layers. Null when ffwd has neither.
+ * feedForward (fused FFN), anything else a chain of linear layers.
  */
 function buildModel(f, layers) {
-  if (layers.length === 2 && layers[0].activation && !layers[1].activation && typeof f.feedForward === 'function') {
+  if (layers.length === 2 && layers[0].activation && !layers[1].activation) {
     const [fc1, fc2] = layers.map(({ weight, bias, inFeatures, outFeatures }) => ({ weight, bias, inFeatures, outFeatures }));
     return { api: 'feedForward', parts: [f.feedForward({ fc1, fc2, activation: layers[0].activation })] };
   }
-  if (typeof f.linear === 'function') return { api: 'linear', parts: layers.map((l) => f.linear(layerOptions(l))) };
-  return null;
+  return { api: 'linear', parts: layers.map((l) => f.linear(layerOptions(l))) };
 }
 
 const release = (...things) => things.forEach((t) => (t?.free ?? t?.dispose)?.call(t));
 
-/** Which kernels and layer APIs an instance has now, for the report. */
+/** The kernels and layer APIs the bench uses, for the report; one the instance lacks is an error. */
 export function capabilities(f) {
   const methods = [...KERNELS.map((k) => k.ffwd), 'feedForward', 'linear', 'sequential'];
-  return methods.filter((name) => typeof f[name] === 'function');
+  const missing = methods.filter((name) => typeof f[name] !== 'function');
+  if (missing.length) throw new TypeError(`the ${f.build} build is missing ${missing.map((m) => `ffwd.${m}`).join(', ')}`);
+  return methods;
 }
 
 /** `instance` overrides the shared one (tests of this file pass a stand-in). */
@@ -51,8 +52,10 @@ export async function create({ build, copy = false, instance: given }) {
     instance: f,
     description: copy ? 'Float32Array in/out (copied into WASM memory and back)' : 'zero-copy Tensor path',
     activation(id, x, slope) {
-      const kernel = f[kernelById(id).ffwd];
-      if (typeof kernel !== 'function') return null;
+      const name = kernelById(id).ffwd;
+      const kernel = f[name];
+      // Thrown here, it becomes this case's error (an ERR cell and a line under Problems).
+      if (typeof kernel !== 'function') throw new TypeError(`ffwd.${name} is missing from the ${f.build} build`);
       const apply = slope === undefined ? (a, b) => kernel.call(f, a, b) : (a, b) => kernel.call(f, a, slope, b);
       if (copy) {
         const y = new Float32Array(x.length);
@@ -66,7 +69,6 @@ export async function create({ build, copy = false, instance: given }) {
     },
     layers(layers, x, batch) {
       const model = buildModel(f, layers);
-      if (model === null) return null;
       const input = x.subarray(0, batch * layers[0].inFeatures);
       // Tensors between the parts (a chain of linears) and for the output; the copied path hands
       // Float32Arrays to forward and lets it allocate its output.

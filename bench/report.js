@@ -151,9 +151,9 @@ function coldText(cold, sizes) {
   if (cold) {
     const body = cold.map((r) => [
       r.target,
-      r.ms !== undefined ? `${num(r.ms)}${r.ok ? '' : '!'}` : r.skipped ? 'skipped' : 'ERR',
+      r.ms !== undefined ? `${num(r.ms)}${r.ok ? '' : '!'}` : 'ERR',
       r.parts ? Object.entries(r.parts).map(([k, v]) => `${k} ${num(v)}`).join(', ') : '',
-      [r.kernel ? `kernel ${r.kernel}` : '', r.note, r.skipped, r.error].filter(Boolean).join('; '),
+      [r.kernel ? `kernel ${r.kernel}` : '', r.note, r.error].filter(Boolean).join('; '),
     ]);
     out.push('Cold start: ms from .wasm bytes in memory to first result, fresh process per sample (median)');
     out.push(table(['target', 'ms', 'parts (ms)', 'note'], body, [0, 2, 3]), '');
@@ -196,7 +196,7 @@ export function summarize(results) {
   const { options } = results;
   const parts = [machineText(results.machine, options)];
   if (results.capabilities) {
-    parts.push(`ffwd exports: ${Object.entries(results.capabilities).map(([b, c]) => `${b}: ${c.join(' ') || '(none)'}`).join(' | ')}`, '');
+    parts.push(`ffwd exports: ${Object.entries(results.capabilities).map(([b, c]) => `${b}: ${c.join(' ')}`).join(' | ')}`, '');
   }
   if (results.peak) parts.push(peakText(results.peak));
   if (results.activations) {

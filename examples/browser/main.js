@@ -26,7 +26,6 @@ const demo = (window.ffwdDemo = { state: 'loading', curves: [], panels: PANELS, 
 function evaluate(ffwd, curve, xs) {
   const forward = ffwd[curve.fn];
   const backward = ffwd[`${curve.fn}Backward`];
-  if (typeof forward !== 'function') return null;
   const x = ffwd.tensor(xs);
   const ones = ffwd.tensor(xs.length);
   ones.data.fill(1);
@@ -34,12 +33,9 @@ function evaluate(ffwd, curve, xs) {
     const y = curve.slope === undefined ? forward(x) : forward(x, curve.slope);
     const f = y.data.slice();
     y.free();
-    let df = null;
-    if (typeof backward === 'function') {
-      const dx = curve.slope === undefined ? backward(x, ones) : backward(x, ones, curve.slope);
-      df = dx.data.slice();
-      dx.free();
-    }
+    const dx = curve.slope === undefined ? backward(x, ones) : backward(x, ones, curve.slope);
+    const df = dx.data.slice();
+    dx.free();
     return { f, df };
   } finally {
     x.free();
@@ -113,7 +109,7 @@ function draw(xs) {
     ctx.lineCap = 'round';
     for (const curve of demo.curves) {
       const values = curve[key];
-      if (!curve.visible || !values) continue;
+      if (!curve.visible) continue;
       ctx.strokeStyle = curve.color;
       ctx.lineWidth = curve.width;
       ctx.beginPath();
@@ -136,7 +132,6 @@ function legend(xs) {
     const input = document.createElement('input');
     input.type = 'checkbox';
     input.checked = curve.visible;
-    input.disabled = !curve.f;
     input.dataset.curve = curve.id;
     input.addEventListener('change', () => {
       curve.visible = input.checked;
@@ -147,10 +142,6 @@ function legend(xs) {
     swatch.style.background = curve.color;
     const text = document.createElement('span');
     text.textContent = curve.label;
-    if (!curve.f) {
-      text.className = 'missing';
-      label.title = `ffwd.${curve.fn} is not in this build`;
-    }
     label.append(input, swatch, text);
     box.append(label);
   }
@@ -165,10 +156,7 @@ async function main() {
   const xs = new Float32Array(SAMPLES);
   for (let i = 0; i < SAMPLES; i++) xs[i] = X_RANGE[0] + ((X_RANGE[1] - X_RANGE[0]) * i) / (SAMPLES - 1);
   demo.xs = xs;
-  for (const spec of CURVES) {
-    const values = evaluate(ffwd, spec, xs);
-    demo.curves.push({ ...spec, f: values?.f ?? null, df: values?.df ?? null, visible: values !== null });
-  }
+  for (const spec of CURVES) demo.curves.push({ ...spec, ...evaluate(ffwd, spec, xs), visible: true });
   size = setupCanvas();
   legend(xs);
   draw(xs);
@@ -176,7 +164,7 @@ async function main() {
   /** Shows exactly the curves named (the browser test draws them one at a time). */
   demo.show = (ids) => {
     for (const curve of demo.curves) {
-      curve.visible = ids.includes(curve.id) && curve.f !== null;
+      curve.visible = ids.includes(curve.id);
       const box = document.querySelector(`input[data-curve="${curve.id}"]`);
       if (box) box.checked = curve.visible;
     }
@@ -185,10 +173,10 @@ async function main() {
   /** Recomputes every plotted value with ffwd and compares bits: what is drawn is what WASM computes. */
   demo.verify = () => {
     const bits = (a) => new Uint32Array(a.buffer, a.byteOffset, a.length);
-    const same = (a, b) => (a === null) === (b === null) && (a === null || bits(a).every((v, i) => v === bits(b)[i]));
+    const same = (a, b) => bits(a).every((v, i) => v === bits(b)[i]);
     return demo.curves.every((curve) => {
       const again = evaluate(ffwd, curve, xs);
-      return again === null ? curve.f === null : same(curve.f, again.f) && same(curve.df, again.df);
+      return same(curve.f, again.f) && same(curve.df, again.df);
     });
   };
   demo.state = 'plotted';

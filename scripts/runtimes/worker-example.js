@@ -133,26 +133,21 @@ async function checkWorker(base, timeoutMs, output) {
     for (let i = 0; i < input.length; i++) input[i] = -8 + (16 * i) / (input.length - 1);
     input.set([0, -0, Infinity, -Infinity, NaN, 1e-40, -3.4e38], 0);
     const response = await post('/gelu', input);
-    if (typeof local.gelu !== 'function') {
-      result.skipped.push('POST /gelu and /ffn (ffwd.gelu is not exported yet)');
-      check('POST /gelu without GELU in the build: 501, not a wrong answer', response.status === 501, `status ${response.status}`);
-    } else {
-      const got = new Uint8Array(await response.arrayBuffer());
-      const want = bytesOf(local.gelu(input.slice()));
-      check('POST /gelu answers 200 with ffwd.gelu’s bits', response.status === 200 && same(got, want), `status ${response.status}, ${got.length} bytes`);
+    const got = new Uint8Array(await response.arrayBuffer());
+    const want = bytesOf(local.gelu(input.slice()));
+    check('POST /gelu answers 200 with ffwd.gelu’s bits', response.status === 200 && same(got, want), `status ${response.status}, ${got.length} bytes`);
 
-      // POST /ffn: the demo block, the same bits as on Node.
-      const rows = 3;
-      const x = new Float32Array(rows * D_MODEL).map((_, i) => Math.sin(i * 0.37) * 2);
-      const ffnResponse = await post('/ffn', x);
-      const ffn = local.feedForward(demoWeights());
-      const wantFfn = bytesOf(ffn.forward(x, rows));
-      const gotFfn = new Uint8Array(await ffnResponse.arrayBuffer());
-      check('POST /ffn answers 200 with the block’s bits', ffnResponse.status === 200 && same(gotFfn, wantFfn), `status ${ffnResponse.status}, ${gotFfn.length} bytes`);
-      const badRows = await post('/ffn', new Float32Array(D_MODEL + 1));
-      const badRowsMessage = await errorOf(badRows);
-      check('POST /ffn with a partial row: 400 naming the row size', badRows.status === 400 && badRowsMessage.includes(`${4 * D_MODEL}`), `${badRows.status} ${badRowsMessage}`);
-    }
+    // POST /ffn: the demo block, the same bits as on Node.
+    const rows = 3;
+    const x = new Float32Array(rows * D_MODEL).map((_, i) => Math.sin(i * 0.37) * 2);
+    const ffnResponse = await post('/ffn', x);
+    const ffn = local.feedForward(demoWeights());
+    const wantFfn = bytesOf(ffn.forward(x, rows));
+    const gotFfn = new Uint8Array(await ffnResponse.arrayBuffer());
+    check('POST /ffn answers 200 with the block’s bits', ffnResponse.status === 200 && same(gotFfn, wantFfn), `status ${ffnResponse.status}, ${gotFfn.length} bytes`);
+    const badRows = await post('/ffn', new Float32Array(D_MODEL + 1));
+    const badRowsMessage = await errorOf(badRows);
+    check('POST /ffn with a partial row: 400 naming the row size', badRows.status === 400 && badRowsMessage.includes(`${4 * D_MODEL}`), `${badRows.status} ${badRowsMessage}`);
 
     const cases = [
       ['a length that is not a multiple of 4', () => post('/gelu', new Uint8Array(5)), 400, /multiple of 4/],

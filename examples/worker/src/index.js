@@ -12,11 +12,7 @@ const TYPE = 'application/octet-stream';
 // One instance per isolate, made on the first request and reused.
 let ready;
 function instance() {
-  ready ??= init({ module: wasm }).then((ffwd) => {
-    // The block is built only where the build has GELU.
-    const ffn = typeof ffwd.gelu === 'function' ? ffwd.feedForward(demoWeights()) : null;
-    return { ffwd, ffn };
-  });
+  ready ??= init({ module: wasm }).then((ffwd) => ({ ffwd, ffn: ffwd.feedForward(demoWeights()) }));
   return ready;
 }
 
@@ -62,7 +58,6 @@ function bodyOf(t) {
 async function gelu(request) {
   const bytes = await floatBody(request, 4, 'little-endian float32 values');
   const { ffwd } = await instance();
-  if (typeof ffwd.gelu !== 'function') throw new HttpError(501, 'this build of ffwd has no GELU');
   const x = tensorOf(ffwd, bytes);
   try {
     ffwd.gelu(x, x); // in place: nothing copied but the body in and out
@@ -75,7 +70,6 @@ async function gelu(request) {
 async function ffn(request) {
   const bytes = await floatBody(request, 4 * D_MODEL, `rows of ${D_MODEL} little-endian float32 (${4 * D_MODEL} bytes each)`);
   const { ffwd, ffn } = await instance();
-  if (!ffn) throw new HttpError(501, 'this build of ffwd has no GELU, which the feedforward block needs');
   const x = tensorOf(ffwd, bytes);
   const batch = x.length / D_MODEL;
   try {
@@ -98,12 +92,12 @@ export default {
     try {
       if (pathname === '/') {
         if (request.method !== 'GET') throw new HttpError(405, `${request.method} / is not allowed; use GET`);
-        const { ffwd, ffn } = await instance();
+        const { ffwd } = await instance();
         return json({
           build: ffwd.build,
           endpoints: {
             'POST /gelu': `little-endian float32 values, ${TYPE}, at most ${MAX_BODY_BYTES} bytes`,
-            'POST /ffn': ffn ? `rows of ${D_MODEL} float32 → rows of ${D_MODEL}; Linear(${D_MODEL}→${D_HIDDEN}) → GELU → Linear(${D_HIDDEN}→${D_MODEL})` : 'unavailable: no GELU in this build',
+            'POST /ffn': `rows of ${D_MODEL} float32 → rows of ${D_MODEL}; Linear(${D_MODEL}→${D_HIDDEN}) → GELU → Linear(${D_HIDDEN}→${D_MODEL})`,
           },
         });
       }
