@@ -66,8 +66,12 @@ export class Ffwd {
     if (lengthOrData === null || typeof lengthOrData !== 'object' || typeof lengthOrData.length !== 'number') {
       throw new TypeError(`tensor: argument must be a length or an array of numbers, got ${describe(lengthOrData)}`);
     }
-    const t = new Tensor(this.heap, lengthOrData.length);
-    t.data.set(lengthOrData);
+    // A view of this instance's memory (another Tensor's data) would detach if allocating grows it.
+    const source = ArrayBuffer.isView(lengthOrData) && lengthOrData.buffer === this.heap.buffer
+      ? (lengthOrData as unknown as Float32Array).slice()
+      : lengthOrData;
+    const t = new Tensor(this.heap, source.length);
+    t.data.set(source);
     return t;
   }
 

@@ -24,6 +24,16 @@ describe.each(BUILDS)('memory (%s build)', (build) => {
     c.free();
   });
 
+  it('copies another Tensor\'s data even when the copy makes memory grow', async () => {
+    const f = await init({ build });
+    const a = f.tensor(Float32Array.from({ length: 1 << 20 }, (_, i) => i));
+    const before = f.heap.buffer;
+    const b = f.tensor(a.data); // needs 4 MiB more: memory grows while a.data is the source
+    expect(f.heap.buffer).not.toBe(before);
+    expect(b.data[(1 << 20) - 1]).toBe((1 << 20) - 1);
+    expect(b.ptr).not.toBe(a.ptr);
+  });
+
   it('keeps a Tensor readable after memory grows', async () => {
     const f = await init({ build });
     const held = f.tensor(Float32Array.from({ length: 1000 }, (_, i) => i * 0.5));
