@@ -158,9 +158,9 @@ def erfc64():
 def gelu_far():
     # a·Φ(-a) = e^(-a²/2 - C + μ(a))/2 on [3, 14.5], C = ln(√(2π)/2) = C_HI + c_lo (C_HI a multiple
     # of 2^-12), Λ = μ - c_lo ≈ N(a²)/D(a²), absolute error.
-    c = -mp.log(1 / mp.sqrt(2 * mp.pi)) - mp.log(2)
-    c_hi = round(float(c) * 4096) / 4096
-    c_lo = float(c - c_hi)
+    c = float(-mp.log(1 / mp.sqrt(2 * mp.pi)) - mp.log(2))
+    c_hi = round(c * 4096) / 4096
+    c_lo = c - c_hi
 
     def mu(a):
         a = mp.mpf(a)

@@ -40,8 +40,9 @@ const CLAMP = f32x4.splat(10.0); // a·Φ(-a) < 2^-70 beyond: x - that is x
   const num = madd(madd(madd(GELU_N3, a, GELU_N2), a, GELU_N1), a, GELU_N0);
   const den = madd(madd(madd(GELU_D3, a, GELU_D2), a, GELU_D1), a, ONE);
   const lam = f32x4.mul(a, f32x4.div(num, den));
-  const t = expRound(f32x4.sub(head, lam));
-  const v = expNeg(t, head, f32x4.sub(tail, lam));
+  const rest = f32x4.sub(tail, lam);
+  const t = expRound(f32x4.add(head, rest)); // n from the whole exponent: |r| ≤ ln2/2 + rounding
+  const v = expNeg(t, head, rest);
   const hs = f32x4.mul(f32x4.mul(a, HALF), pow2(t));
   const base = f32x4.sub(f32x4.pmax(x, NEG_ZERO), hs);
   // x = -0 and x = -2^-149 give hs = 0, and +0·v + (-0) may be +0: keep the sign of x
@@ -87,8 +88,9 @@ const ZERO = f32x4.splat(0.0);
     v128.bitselect(FAR_D1, GELU_D1, far)), u, ONE);
   const lam = f32x4.mul(v128.bitselect(ONE, a, far), f32x4.div(num, den));
   const shift = v128.and(FAR_C_HI, far);
-  const t = expRound(f32x4.sub(f32x4.add(head, shift), lam));
-  const v = expNegShifted(t, head, shift, f32x4.sub(tail, lam));
+  const rest = f32x4.sub(tail, lam); // the tail reaches 0.1 at a = 14.5: n must include it
+  const t = expRound(f32x4.add(f32x4.add(head, shift), rest));
+  const v = expNegShifted(t, head, shift, rest);
   const hs = f32x4.mul(v128.bitselect(FAR_HALF, f32x4.mul(a, HALF), far), pow2Biased(t, v128.bitselect(FAR_BIAS, ONE_BITS, far)));
   const base = f32x4.sub(f32x4.pmax(x, NEG_ZERO), hs);
   // an underflowed negative result is -0 (the multiply-add alone could give +0 - 0 = +0)

@@ -23,9 +23,11 @@ const EXP_S4 = f32x4.splat(0.001380884787067771);
 /**
  * e^(-Y) in two steps, Y = head + tail with 0 ≤ head ≤ 87 exact and a small tail:
  *   const t = expRound(approx);      // approx ≈ Y (within ±0.01), picks n = round(Y/ln2)
+ *                                    // (an approx without the tail would let |r| exceed the fit)
  *   const v = expNeg(t, head, tail); // e^(-Y) = pow2(t)·(1 - v)
  * The reduction head - n·LN2_HI is exact (n·LN2_HI has at most 24 bits and the difference is
- * small), so the only roundings are the tail's addition (≤ 2^-26 absolute) and the polynomial's.
+ * small), the tail and n·LN2_LO are summed apart, so the only roundings that matter are the one
+ * addition that forms r (≤ 2^-26 absolute) and the polynomial's.
  */
 @inline export function expRound(approx: v128): v128 {
   return madd(approx, f32x4.neg(LOG2E), MAGIC);
@@ -35,9 +37,8 @@ const EXP_S4 = f32x4.splat(0.001380884787067771);
  *  (|head + tail - n·ln2| ≤ 0.36). */
 @inline export function expNeg(t: v128, head: v128, tail: v128): v128 {
   const n = f32x4.sub(t, MAGIC); // -round(Y/ln2), ≤ 0
-  let r = madd(n, LN2_HI, head);
-  r = madd(n, LN2_LO, r);
-  r = f32x4.add(r, tail);
+  // exact head - |n|·LN2_HI, plus the small terms summed first: one rounding at the size of r
+  const r = f32x4.add(madd(n, LN2_HI, head), madd(n, LN2_LO, tail));
   const s = madd(madd(madd(madd(EXP_S4, r, EXP_S3), r, EXP_S2), r, EXP_S1), r, EXP_S0);
   return nmadd(f32x4.mul(r, r), s, r);
 }
@@ -46,9 +47,7 @@ const EXP_S4 = f32x4.splat(0.001380884787067771);
  *  added right after the exact reduction, where the sum is still exact. */
 @inline export function expNegShifted(t: v128, head: v128, shift: v128, tail: v128): v128 {
   const n = f32x4.sub(t, MAGIC);
-  let r = f32x4.add(madd(n, LN2_HI, head), shift);
-  r = madd(n, LN2_LO, r);
-  r = f32x4.add(r, tail);
+  const r = f32x4.add(f32x4.add(madd(n, LN2_HI, head), shift), madd(n, LN2_LO, tail));
   const s = madd(madd(madd(madd(EXP_S4, r, EXP_S3), r, EXP_S2), r, EXP_S1), r, EXP_S0);
   return nmadd(f32x4.mul(r, r), s, r);
 }
