@@ -175,24 +175,8 @@ const QUICK_CLAMP = f64x2.splat(100.0);
   }
 }
 
-/** Activation ids as layers pass them to the GEMM epilogue; exported as globals `Activation.Relu`, … */
+/** Activation ids as layers pass them to the GEMM (gemm/epilogue.ts); exported as globals `Activation.Relu`, … */
 export enum Activation {
   Identity = 0, Relu = 1, LeakyRelu = 2, Gelu = 3, GeluTanh = 4, GeluFast = 5, Sigmoid = 6, Tanh = 7, Silu = 8,
   QuickGelu = 9,
-}
-
-/** One activation applied to a vector by id: the GEMM epilogue's hook (`param` is the leaky slope). */
-@inline export function activate(id: i32, v: v128, param: v128): v128 {
-  switch (id) {
-    case Activation.Relu: return changetype<Relu>(0).forward(v, param);
-    case Activation.LeakyRelu: return changetype<LeakyRelu>(0).forward(v, param);
-    case Activation.Gelu: return changetype<Gelu>(0).forward(v, param);
-    case Activation.GeluTanh: return changetype<GeluTanh>(0).forward(v, param);
-    case Activation.GeluFast: return changetype<GeluFast>(0).forward(v, param);
-    case Activation.Sigmoid: return changetype<Sigmoid>(0).forward(v, param);
-    case Activation.Tanh: return changetype<Tanh>(0).forward(v, param);
-    case Activation.Silu: return changetype<Silu>(0).forward(v, param);
-    case Activation.QuickGelu: return changetype<QuickGelu>(0).forward(v, param);
-    default: return v;
-  }
 }

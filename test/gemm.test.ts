@@ -178,12 +178,12 @@ describe.each(BUILDS)('gemm ABI (%s build)', (build) => {
     }
   });
 
-  // The epilogue applies the same f32x4 activation code as the elementwise kernels, four columns of
-  // a row at a time. relu and leaky_relu are exact, so their results must match bit for bit. The
-  // others may pick a cheaper path when all four lanes of a vector are in an easy range, so an
-  // element's last bits can depend on its neighbours in the vector (and on the zero padding of a
-  // row's last partial vector): for them the test allows 4 ulp, far below any wrong-column,
-  // wrong-activation or missed-element error.
+  // The GEMM runs the elementwise kernels over its finished rows, several rows per call, while this
+  // test calls them one row at a time, so vectors group different elements. relu and leaky_relu are
+  // exact, so their results must match bit for bit. The others may pick a cheaper path when all
+  // lanes of a group are in an easy range, so an element's last bits can depend on its neighbours:
+  // for them the test allows 4 ulp, far below any wrong-column, wrong-activation or missed-element
+  // error.
   it('applies every activation id as its elementwise kernel does (the epilogue, edges included)', async () => {
     const e = await exportsOf();
     const raw = e as unknown as Record<string, unknown>;

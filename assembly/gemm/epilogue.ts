@@ -1,15 +1,14 @@
-// The tile epilogue: accumulators (bias already in them) go to y, clipped to the valid columns;
-// then the activation runs over the tile just written, while it is in L1.
+// The epilogue: accumulators (bias already in them) go to y, clipped to the valid columns; the
+// activation then runs over rows just written, while they are in L1/L2.
 //
 // Why not activate the registers before the store: V8 (x64) treats every xmm register as clobbered
 // by a call, and a call anywhere after the k loop (an activation too big to inline, GELU) makes its
 // register allocator spill all eight accumulators inside the k loop, every iteration: −40% measured.
 // Inlining the activation at every store instead costs code size ×32 and, for GELU, the same
 // spills from register pressure. Storing first leaves no vector live across the call; re-reading
-// the tile from L1 costs one load and one store per four outputs.
-import { activate } from '../activations';
-
-const tail = memory.data(16, 16);
+// the rows from cache costs one load and one store per four outputs.
+import { Activation } from '../activations';
+import { gelu, geluFast, geluTanh, leakyRelu, quickGelu, relu, sigmoid, silu, tanh } from '../kernels';
 
 /** Stores the first `lanes` (1 … 3) floats of v: the right edge of y. */
 @inline function storePartial(dst: usize, v: v128, lanes: i32): void {
@@ -29,25 +28,20 @@ const tail = memory.data(16, 16);
 }
 
 /**
- * y[r, c] = activate(act, y[r, c], param) for r < rows, c < cols (rows ldy bytes apart). A last
- * partial vector goes through a zeroed 16-byte scratch, so nothing past the columns is read or
- * written. Vectors group columns 4c … 4c+3 of each row, as the elementwise kernels do on one row.
+ * y[i] = act(y[i]) for i < n, in place, by the elementwise kernel of that activation: the GEMM calls
+ * it on rows it has just finished, still in L1/L2, so the activation runs at the elementwise kernels'
+ * speed (their unrolled, path-splitting loops) and gives the same bits as calling them afterwards.
  */
-export function activateTile(y: usize, ldy: usize, rows: i32, cols: i32, act: i32, param: f32): void {
-  const p = f32x4.splat(param);
-  for (let r = 0; r < rows; r++, y += ldy) {
-    for (let c = 0; c < cols; c += 4) {
-      const at = y + (<usize>c << 2);
-      const bytes = <usize>min(4, cols - c) << 2;
-      const at16 = bytes == 16 ? at : tail;
-      if (bytes < 16) {
-        // Zeros in the unused lanes: activations may pick a path per vector from all four lanes,
-        // so stale lanes would make the valid ones depend on history.
-        v128.store(tail, f32x4.splat(0));
-        memory.copy(tail, at, bytes);
-      }
-      v128.store(at16, activate(act, v128.load(at16), p));
-      if (bytes < 16) memory.copy(at, tail, bytes);
-    }
+export function activateRows(y: usize, n: i32, act: i32, param: f32): void {
+  switch (act) {
+    case Activation.Relu: relu(y, y, n); break;
+    case Activation.LeakyRelu: leakyRelu(y, y, n, param); break;
+    case Activation.Gelu: gelu(y, y, n); break;
+    case Activation.GeluTanh: geluTanh(y, y, n); break;
+    case Activation.GeluFast: geluFast(y, y, n); break;
+    case Activation.Sigmoid: sigmoid(y, y, n); break;
+    case Activation.Tanh: tanh(y, y, n); break;
+    case Activation.Silu: silu(y, y, n); break;
+    case Activation.QuickGelu: quickGelu(y, y, n); break;
   }
 }

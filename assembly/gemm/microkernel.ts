@@ -1,6 +1,6 @@
-// The microkernel: one MR×(8·NP) tile of y = act(x·Wᵀ + b) over the whole of K, its accumulators
-// kept in f32x4 registers from the bias to the store; the activation then runs over the stored tile
-// (epilogue.ts says why).
+// The microkernel: one MR×(8·NP) tile of y = x·Wᵀ + b over the whole of K, its accumulators kept in
+// f32x4 registers from the bias to the store (the driver applies the activation afterwards, on rows
+// still in cache: epilogue.ts says why not in registers).
 //
 // `tile(mr, np, …)` is written once for every shape with mr rows of x and np packed panels
 // (mr·np·2 ≤ 8 accumulators). It is `@inline` and every caller passes mr and np as literals, so the
@@ -17,7 +17,7 @@
 // pack.ts `packRows` interleaved as [k][mr floats]: one pointer and constant offsets instead of mr
 // pointers, four fewer instructions per k step (+18% for mul+add, +5% for relaxed_madd).
 import { madd } from '../simd';
-import { activateTile, storeVector } from './epilogue';
+import { storeVector } from './epilogue';
 import { NR } from './pack';
 
 const ZERO = f32x4.splat(0);
@@ -36,7 +36,7 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
 }
 
 /**
- * y[r, c] = act(b[c] + Σ_k a[r, k]·w[c, k]) for r < mr, c < nc, where
+ * y[r, c] = b[c] + Σ_k a[r, k]·w[c, k] for r < mr, c < nc, where
  *   a   first x row, rows lda bytes apart, k contiguous; or with packedA, [k][mr] interleaved (lda unused);
  *   b   first packed panel (its bias row), np panels ldb bytes apart, each K k-rows deep;
  *   y   first output element, rows ldy bytes apart; nc ≤ 8·np valid columns (the rest is not stored).
@@ -45,7 +45,7 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
 @inline export function tile(
   mr: i32, np: i32, packedA: bool,
   a: usize, lda: usize, b: usize, ldb: usize, K: i32,
-  y: usize, ldy: usize, nc: i32, act: i32, param: f32,
+  y: usize, ldy: usize, nc: i32,
 ): void {
   const V = np << 1;
   const n = mr * V;
@@ -114,5 +114,4 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
   if (n > 5) storeVector(pickPtr(5 / V, y0, y1, y2, y3), 5 % V, c5, nc);
   if (n > 6) storeVector(pickPtr(6 / V, y0, y1, y2, y3), 6 % V, c6, nc);
   if (n > 7) storeVector(pickPtr(7 / V, y0, y1, y2, y3), 7 % V, c7, nc);
-  if (act != 0) activateTile(y, ldy, mr, min(nc, NR * np), act, param);
 }
