@@ -4,49 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import type { KernelExports } from '../src/exports.js';
 import { BUILDS, instance } from './builds.js';
+import { type Act, SLOPE, filled, random, reference } from './matmul.js';
 
-const U = 2 ** -24; // float32 unit roundoff
 const ACT = { identity: 0, relu: 1, leaky_relu: 2 } as const;
-type Act = keyof typeof ACT;
-const SLOPE = Math.fround(0.01);
-const apply = (act: Act, v: number) => (act === 'relu' ? Math.max(v, 0) : act === 'leaky_relu' && v < 0 ? v * SLOPE : v);
-
-// A small deterministic generator, so that failures reproduce.
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-}
-const filled = (n: number, next: () => number, scale = 1) => Float32Array.from({ length: n }, () => next() * scale);
-
-/**
- * The float64 reference and, per output, the error the float32 kernel may make. Each output is
- * b + Σ_k x_k·w_k over K products, accumulated in float32 (product rounded then added, or fused):
- * the classic bound for a length-(K+1) dot product is |ŷ − y| ≤ γ(K+1)·(|b| + Σ|x_k·w_k|) with
- * γ(n) = n·u/(1 − n·u), u = 2⁻²⁴. relu and leaky_relu (slope ≤ 1) are 1-Lipschitz and add at most
- * one rounding of the result (u·|y|). The test asserts |ŷ − y| ≤ that bound for every output.
- */
-function reference(x: Float32Array, w: Float32Array, b: Float32Array | null, M: number, K: number, N: number, act: Act) {
-  const y = new Float64Array(M * N);
-  const bound = new Float64Array(M * N);
-  const gamma = ((K + 1) * U) / (1 - (K + 1) * U);
-  for (let m = 0; m < M; m++) {
-    for (let n = 0; n < N; n++) {
-      let sum = b ? b[n] : 0;
-      let abs = Math.abs(sum);
-      const xo = m * K;
-      const wo = n * K;
-      for (let k = 0; k < K; k++) {
-        const p = x[xo + k] * w[wo + k];
-        sum += p;
-        abs += Math.abs(p);
-      }
-      const v = apply(act, sum);
-      y[m * N + n] = v;
-      bound[m * N + n] = gamma * abs + U * Math.abs(v) + 1e-45;
-    }
-  }
-  return { y, bound };
-}
 
 const CANARY = 16; // sentinel floats before and after every buffer
 const SENTINEL = Math.fround(-1.2345678e-29);

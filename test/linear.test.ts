@@ -1,45 +1,7 @@
 // Linear, Sequential and FeedForward against a float64 matmul computed here.
 import { describe, expect, it } from 'vitest';
 import { BUILDS, instance } from './builds.js';
-
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-}
-const filled = (n: number, next: () => number, scale = 1) => Float32Array.from({ length: n }, () => next() * scale);
-
-const U = 2 ** -24; // float32 unit roundoff
-const ACTS: Record<string, (v: number) => number> = {
-  identity: (v) => v,
-  relu: (v) => Math.max(v, 0),
-  leaky_relu: (v) => (v > 0 ? v : v * Math.fround(0.01)),
-};
-
-/**
- * y64 = act(x·Wᵀ + b) in float64, with the rounding-error bound of a float32 dot product of length K:
- * |ŷ − y| ≤ γ(K+1)·(Σ|x·w| + |b|) with γ(n) = n·u/(1 − n·u), carried through activations that are
- * 1-Lipschitz, plus half an ulp for the final rounding.
- */
-function reference(x: Float32Array, w: Float32Array, b: Float32Array | null, batch: number, K: number, N: number, act: string) {
-  const y = new Float64Array(batch * N);
-  const bound = new Float64Array(batch * N);
-  const gamma = ((K + 1) * U) / (1 - (K + 1) * U);
-  for (let m = 0; m < batch; m++) {
-    for (let n = 0; n < N; n++) {
-      let sum = b ? b[n] : 0;
-      let abs = b ? Math.abs(b[n]) : 0;
-      for (let k = 0; k < K; k++) {
-        const p = x[m * K + k] * w[n * K + k];
-        sum += p;
-        abs += Math.abs(p);
-      }
-      const v = ACTS[act](sum);
-      y[m * N + n] = v;
-      bound[m * N + n] = gamma * abs + Math.abs(v) * U + 1e-45;
-    }
-  }
-  return { y, bound };
-}
+import { type Act, filled, random, reference } from './matmul.js';
 
 function worst(got: Float32Array, ref: { y: Float64Array; bound: Float64Array }) {
   let ratio = 0;
@@ -62,8 +24,8 @@ describe.each(BUILDS)('linear (%s build)', (build) => {
     const x = filled(batch * K, next);
     const w = filled(N * K, next, 1 / Math.sqrt(K));
     const b = filled(N, next, 0.5);
-    for (const [act, bias] of [['identity', b], ['relu', null], ['leaky_relu', b]] as const) {
-      const layer = f.linear({ weight: w, bias, inFeatures: K, outFeatures: N, activation: act as never });
+    for (const [act, bias] of [['identity', b], ['relu', null], ['leaky_relu', b]] as [Act, Float32Array | null][]) {
+      const layer = f.linear({ weight: w, bias, inFeatures: K, outFeatures: N, activation: act });
       const y = layer.forward(x, batch);
       expect(y.length).toBe(batch * N);
       const w0 = worst(y, reference(x, w, bias, batch, K, N, act));
