@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CACHE, ROOT, binary } from './install.js';
 import { startServer } from './server.js';
 import { decodePng, launchCdp } from './cdp.js';
+import { tally } from './checks.js';
 
 const hexColor = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 
@@ -118,15 +119,7 @@ export async function testBrowserDemoVite({ env, timeoutMs = 90_000 }) {
 }
 
 async function checkDemo({ env, timeoutMs, url, screenshot, extra }) {
-  const result = { passed: 0, failed: 0, skipped: [], errors: [] };
-  const check = (name, ok, detail = '') => {
-    if (ok) result.passed++;
-    else {
-      result.failed++;
-      result.errors.push(`${name}${detail ? `: ${detail}` : ''}`);
-    }
-    return ok;
-  };
+  const { result, check } = tally();
   const { init } = await import(join(ROOT, 'dist/index.node.js'));
   const local = await init({ build: 'simd' });
   const browser = await launchCdp(binary('chromium'), env);

@@ -7,6 +7,7 @@ import { join, posix } from 'node:path';
 import { CACHE, ROOT, binary } from './install.js';
 import { startWorkerd, writeConfig } from './workerd.js';
 import { stopGroup } from './browsers.js';
+import { tally } from './checks.js';
 
 const DIR = 'examples/worker';
 
@@ -103,14 +104,7 @@ async function checkWorker(base, timeoutMs, output) {
   const { demoWeights, D_MODEL, MAX_BODY_BYTES } = await import(join(ROOT, DIR, 'src/model.js'));
   const local = await init({ build: 'simd' });
   const server = { url: base, output };
-  const result = { passed: 0, failed: 0, skipped: [], errors: [] };
-  const check = (name, ok, detail = '') => {
-    if (ok) result.passed++;
-    else {
-      result.failed++;
-      result.errors.push(`${name}${detail ? `: ${detail}` : ''}`);
-    }
-  };
+  const { result, check } = tally();
   const post = (path, body, type = 'application/octet-stream') =>
     fetch(server.url + path, { method: 'POST', body, headers: type ? { 'Content-Type': type } : {}, signal: AbortSignal.timeout(timeoutMs) });
   const errorOf = async (response) => {
