@@ -57,14 +57,18 @@ export class Tensor {
   readonly length: number;
   readonly heap: Heap;
   #ptr: number;
+  /** False for a view of memory that something else owns (a safetensors file's bytes). */
+  readonly #owns: boolean;
   #view: Float32Array | null = null;
 
-  constructor(heap: Heap, length: number) {
+  /** A new block of `length` floats, or with `at`, a view of the floats at that address (not owned). */
+  constructor(heap: Heap, length: number, at?: number) {
     checkInteger('tensor', 'length', length, 0, MAX_ELEMENTS);
     this.heap = heap;
     this.length = length;
-    this.#ptr = heap.alloc(length * 4);
-    heap.track(this, this.#ptr);
+    this.#owns = at === undefined;
+    this.#ptr = at ?? heap.alloc(length * 4);
+    if (this.#owns) heap.track(this, this.#ptr);
   }
 
   /** Byte address in WASM memory; throws once freed. */
@@ -85,11 +89,13 @@ export class Tensor {
     return this.#view;
   }
 
-  /** Gives the memory back. Freeing twice is harmless; any other use afterwards throws. */
+  /** Gives the memory back (a view only stops being usable). Freeing twice is harmless; any other use afterwards throws. */
   free(): void {
     if (this.#ptr === 0) return;
-    this.heap.untrack(this);
-    this.heap.free(this.#ptr);
+    if (this.#owns) {
+      this.heap.untrack(this);
+      this.heap.free(this.#ptr);
+    }
     this.#ptr = 0;
     this.#view = null;
   }

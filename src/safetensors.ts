@@ -82,20 +82,32 @@ export function parseHeader(bytes: Uint8Array): Header {
   return { tensors, metadata, dataStart };
 }
 
-/** The tensors of one .safetensors file, converted to float32 and placed in WASM memory. */
+/**
+ * The tensors of one .safetensors file, converted to float32 and placed in WASM memory. When the file's
+ * bytes already lie in this instance's memory (read into a Tensor's data, say), its 4-byte-aligned F32
+ * tensors are views of them and nothing is copied: they stay valid as long as those bytes do.
+ */
 export class SafetensorsFile {
   readonly metadata: Record<string, string>;
   readonly #infos: Map<string, TensorInfo>;
   readonly #tensors = new Map<string, Tensor>();
 
   constructor(heap: Heap, source: unknown) {
-    const bytes = toBytes(heap, source);
+    const bytes = toBytes(source);
     const header = parseHeader(bytes);
     this.metadata = header.metadata;
     this.#infos = header.tensors;
+    // Bytes inside this instance's memory: their address, and a fresh view after any allocation
+    // (which may grow memory and detach the old one).
+    const at = bytes.buffer === heap.buffer ? bytes.byteOffset : -1;
+    const length = bytes.length;
+    const current = () => (at < 0 ? bytes : new Uint8Array(heap.buffer, at, length));
     try {
       for (const [name, info] of header.tensors) {
-        this.#tensors.set(name, load(heap, bytes.subarray(header.dataStart + info.begin, header.dataStart + info.end), info));
+        const start = header.dataStart + info.begin;
+        const n = (info.end - info.begin) / BYTES_PER_ELEMENT[info.dtype];
+        const inPlace = at >= 0 && info.dtype === 'F32' && (at + start) % 4 === 0;
+        this.#tensors.set(name, inPlace ? new Tensor(heap, n, at + start) : load(heap, () => current().subarray(start, start + info.end - info.begin), info, n));
       }
     } catch (error) {
       this.free();
@@ -132,30 +144,33 @@ export class SafetensorsFile {
   }
 }
 
-function toBytes(heap: Heap, source: unknown): Uint8Array {
+function toBytes(source: unknown): Uint8Array {
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (source instanceof Uint8Array) {
     if (isDetached(source)) throw new TypeError('safetensors: bytes is a Uint8Array whose ArrayBuffer is detached');
-    // Bytes inside this instance's memory would detach when loading grows it: read them from a copy.
-    return source.buffer === heap.buffer ? source.slice() : source;
+    return source;
   }
   throw new TypeError(`safetensors: bytes must be a Uint8Array or an ArrayBuffer, got ${describe(source)}`);
 }
 
-function load(heap: Heap, raw: Uint8Array, info: TensorInfo): Tensor {
-  const n = raw.length / BYTES_PER_ELEMENT[info.dtype];
+/** Copies (F32) or widens (F16, BF16) one tensor's bytes, read through `raw()` after allocating. */
+function load(heap: Heap, raw: () => Uint8Array, info: TensorInfo, n: number): Tensor {
   const tensor = new Tensor(heap, n);
   if (info.dtype === 'F32') {
-    new Uint8Array(heap.buffer, tensor.ptr, raw.length).set(raw);
+    new Uint8Array(heap.buffer, tensor.ptr, n * 4).set(raw());
     return tensor;
   }
-  const staging = heap.alloc(raw.length);
+  let staging = 0;
   try {
-    new Uint8Array(heap.buffer, staging, raw.length).set(raw);
+    staging = heap.alloc(n * 2);
+    new Uint8Array(heap.buffer, staging, n * 2).set(raw());
     const convert = info.dtype === 'F16' ? heap.exports.f16ToF32 : heap.exports.bf16ToF32;
     convert(staging, tensor.ptr, n);
+    return tensor;
+  } catch (error) {
+    tensor.free();
+    throw error;
   } finally {
-    heap.free(staging);
+    if (staging) heap.free(staging);
   }
-  return tensor;
 }

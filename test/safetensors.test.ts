@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { init } from '../src/index.node.js';
 import { BUILDS, instance } from './builds.js';
 import { bytesOf, writeSafetensors } from './safetensors-writer.js';
 
@@ -48,6 +49,36 @@ describe.each(BUILDS)('safetensors (%s build)', (build) => {
     }
     expect(() => file.get('missing')).toThrow(/no tensor named 'missing'; the file has: fc\.weight, halves/);
     file.free();
+  });
+
+  it('reads F32 tensors in place when the file already lies in WASM memory, even as loading grows it', async () => {
+    const f = await init({ build });
+    const big = new Uint16Array(1 << 21).fill(0x3c00); // 2M halves of 1.0: widening them needs 8 MiB more
+    const fileBytes = writeSafetensors({
+      w: { dtype: 'F32', shape: [4], data: bytesOf(new Float32Array([1, 2, 3, 4])) },
+      h: { dtype: 'F16', shape: [big.length], data: bytesOf(big) },
+    });
+    const holder = f.tensor(Math.ceil(fileBytes.length / 4)); // e.g. fs.readSync straight into WASM memory
+    new Uint8Array(holder.data.buffer, holder.data.byteOffset, fileBytes.length).set(fileBytes);
+    const before = f.heap.buffer;
+    const file = f.safetensors(new Uint8Array(holder.data.buffer, holder.data.byteOffset, fileBytes.length));
+    expect(f.heap.buffer).not.toBe(before); // memory grew while the file was being read
+    const w = file.get('w');
+    const dataStart = 8 + Number(new DataView(fileBytes.buffer).getBigUint64(0, true));
+    expect(w.ptr).toBe(holder.ptr + dataStart); // a view of the file's bytes: nothing copied
+    expect(Array.from(w.data)).toEqual([1, 2, 3, 4]);
+    holder.data[dataStart / 4] = 42; // the file's bytes and the tensor are the same memory
+    expect(w.data[0]).toBe(42);
+    const h = file.get('h').data;
+    expect(h.length).toBe(big.length);
+    expect(h.every((v) => v === 1)).toBe(true);
+    const held = f.heap.exports.heapSize();
+    file.free();
+    expect(() => w.data).toThrow(/freed/);
+    expect(holder.data[dataStart / 4]).toBe(42); // freeing the file leaves the bytes it viewed alone
+    expect(f.heap.exports.heapSize()).toBeLessThan(held);
+    holder.free();
+    expect(f.heap.exports.heapSize()).toBe(0);
   });
 
   const valid = () => writeSafetensors({ a: { dtype: 'F32', shape: [2], data: new Uint8Array(8) }, b: { dtype: 'F16', shape: [2], data: new Uint8Array(4) } });
