@@ -128,7 +128,7 @@ export class FeedForward extends Sequential {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`feedForward: options must be an object, got ${describe(options)}`);
     }
-    const { fc1, fc2, activation = 'gelu' as ActivationId, slope } = options;
+    const { fc1, fc2, activation = 'gelu', slope } = options;
     super(heap, [{ ...fc1, activation, slope }, { ...fc2, activation: 'identity' }], 'feedForward');
   }
 
