@@ -2,7 +2,7 @@
 // `backward(x, dy, p)` (= dy·f′(x)); `p` carries a runtime parameter (the leaky slope).
 // kernels.ts turns each into exported loops; the GEMM epilogue applies them by id.
 
-import { geluFar, geluFastF32, geluNear, phiTailRatio64 } from './math/erf';
+import { geluFar, geluErfFastF32, geluNear, phiTailRatio64 } from './math/erf';
 import { exp64 } from './math/exp';
 import {
   geluTanhIsNear, geluTanhIsNear2, geluTanhNear, sigmoid64, sigmoidGrad64, tanhGrad64, xSigmoid64, xSigmoidGrad64,
@@ -122,9 +122,27 @@ const QUICK_CLAMP = f64x2.splat(100.0);
   }
 }
 
-@final @unmanaged export class GeluFast {
+const GELU_10_MAX = f32x4.splat(10.0);
+
+/** Hugging Face's gelu_10, clip(gelu(x), −10, 10). gelu ≥ −0.17, so only the upper bound binds, and in
+ *  float32 gelu(x) > 10 exactly when x > 10 (above 10, Φ(x) rounds to 1). pmin keeps NaN bits. */
+@inline function clip10(y: v128): v128 { return f32x4.pmin(y, GELU_10_MAX); }
+
+@final @unmanaged export class Gelu10 {
+  @inline forward(x: v128, p: v128): v128 { return clip10(changetype<Gelu>(0).forward(x, p)); }
+  @inline isNear(x: v128): bool { return changetype<Gelu>(0).isNear(x); }
+  @inline isNear2(x: v128, y: v128): bool { return changetype<Gelu>(0).isNear2(x, y); }
+  @inline near(x: v128): v128 { return clip10(geluNear(x)); }
+  @inline far(x: v128): v128 { return clip10(geluFar(x)); }
+  /** gelu′(x) where the clip passes gelu through (x ≤ 10), else 0, as torch.clip's gradient. */
+  @inline backward(x: v128, dy: v128, p: v128): v128 {
+    return v128.andnot(changetype<Gelu>(0).backward(x, dy, p), f32x4.gt(x, GELU_10_MAX));
+  }
+}
+
+@final @unmanaged export class GeluErfFast {
   /** x·Φ(x) with error ≤ max(4e-7, 2 ulp): the throughput variant, branch-free (math/erf.ts). */
-  @inline forward(x: v128, p: v128): v128 { return geluFastF32(x); }
+  @inline forward(x: v128, p: v128): v128 { return geluErfFastF32(x); }
   @inline backward(x: v128, dy: v128, p: v128): v128 { return changetype<Gelu>(0).backward(x, dy, p); }
 }
 
@@ -177,6 +195,6 @@ const QUICK_CLAMP = f64x2.splat(100.0);
 
 /** Activation ids as layers pass them to the GEMM (gemm/epilogue.ts); exported as globals `Activation.Relu`, … */
 export enum Activation {
-  Identity = 0, Relu = 1, LeakyRelu = 2, Gelu = 3, GeluTanh = 4, GeluFast = 5, Sigmoid = 6, Tanh = 7, Silu = 8,
-  QuickGelu = 9,
+  Identity = 0, Relu = 1, LeakyRelu = 2, Gelu = 3, GeluTanh = 4, GeluErfFast = 5, Sigmoid = 6, Tanh = 7, Silu = 8,
+  QuickGelu = 9, Gelu10 = 10,
 }

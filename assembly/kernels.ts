@@ -1,6 +1,6 @@
 // The exported elementwise kernels: each activation's forward and backward loop over n floats.
 import { mapBackward, mapForward, mapForwardSplit } from './map';
-import { Gelu, GeluFast, GeluTanh, LeakyRelu, QuickGelu, Relu, Sigmoid, Silu, Tanh, ZERO } from './activations';
+import { Gelu, Gelu10, GeluErfFast, GeluTanh, LeakyRelu, QuickGelu, Relu, Sigmoid, Silu, Tanh, ZERO } from './activations';
 
 export function relu(x: usize, y: usize, n: i32): void { mapForward<Relu>(x, y, n, ZERO); }
 export function reluBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Relu>(x, dy, dx, n, ZERO); }
@@ -13,10 +13,12 @@ export function leakyReluBackward(x: usize, dy: usize, dx: usize, n: i32, slope:
 
 export function gelu(x: usize, y: usize, n: i32): void { mapForwardSplit<Gelu>(x, y, n, ZERO); }
 export function geluBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Gelu>(x, dy, dx, n, ZERO); }
+export function gelu10(x: usize, y: usize, n: i32): void { mapForwardSplit<Gelu10>(x, y, n, ZERO); }
+export function gelu10Backward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Gelu10>(x, dy, dx, n, ZERO); }
 export function geluTanh(x: usize, y: usize, n: i32): void { mapForwardSplit<GeluTanh>(x, y, n, ZERO); }
 export function geluTanhBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<GeluTanh>(x, dy, dx, n, ZERO); }
-export function geluFast(x: usize, y: usize, n: i32): void { mapForward<GeluFast>(x, y, n, ZERO); }
-export function geluFastBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<GeluFast>(x, dy, dx, n, ZERO); }
+export function geluErfFast(x: usize, y: usize, n: i32): void { mapForward<GeluErfFast>(x, y, n, ZERO); }
+export function geluErfFastBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<GeluErfFast>(x, dy, dx, n, ZERO); }
 export function sigmoid(x: usize, y: usize, n: i32): void { mapForward<Sigmoid>(x, y, n, ZERO); }
 export function sigmoidBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Sigmoid>(x, dy, dx, n, ZERO); }
 export function tanh(x: usize, y: usize, n: i32): void { mapForward<Tanh>(x, y, n, ZERO); }

@@ -7,7 +7,7 @@ export const KERNELS = [
   { id: 'gelu', ffwd: 'gelu', label: 'gelu (erf)' },
   { id: 'gelu_tanh', ffwd: 'geluTanh', label: 'gelu tanh' },
   // ffwd's throughput variant of the exact GELU: the peers run their exact GELU in its rows.
-  { id: 'gelu_fast', ffwd: 'geluFast', label: 'gelu fast', peersAs: 'gelu', refAs: 'gelu' },
+  { id: 'gelu_erf_fast', ffwd: 'geluErfFast', label: 'gelu fast', peersAs: 'gelu', refAs: 'gelu' },
   { id: 'sigmoid', ffwd: 'sigmoid', label: 'sigmoid' },
   { id: 'tanh', ffwd: 'tanh', label: 'tanh' },
   { id: 'relu', ffwd: 'relu', label: 'relu' },
@@ -18,7 +18,7 @@ export const KERNELS = [
 
 export const kernelById = (id) => KERNELS.find((k) => k.id === id);
 
-/** What a peer implements for this kernel (ffwd's gelu_fast is compared with the peers' gelu). */
+/** What a peer implements for this kernel (ffwd's gelu_erf_fast is compared with the peers' gelu). */
 export const peerIdOf = (kernel) => kernel.peersAs ?? kernel.id;
 
 /** Largest error (|y − ref| / max(1, |ref|)) an output may have and still count as correct. */

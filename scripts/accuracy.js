@@ -4,7 +4,7 @@
 // float64 reference in test/reference/math.js. Prints one row per kernel and build: the largest
 // error in ulps (test/reference/ulp.js conventions), the input where it first occurs, how many
 // inputs are over 1 ulp, and how many break the contract (DESIGN.md):
-//   forward ≤ 2 ulp; gelu_fast |error| ≤ max(4e-7, 2 ulp); backward ≤ 4 ulp, or an absolute error
+//   forward ≤ 2 ulp; gelu_erf_fast |error| ≤ max(4e-7, 2 ulp); backward ≤ 4 ulp, or an absolute error
 //   ≤ 2^-24·max(1, |x|) (where f' crosses zero). A result whose zero has the wrong sign (+0 for -0)
 //   counts in the "±0" column. Exit code 1 when any contract is broken.
 //
@@ -24,13 +24,13 @@ v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUILDS = ['simd', 'relaxed'];
 const FORWARD = {
-  gelu: 'gelu', geluTanh: 'gelu_tanh', geluFast: 'gelu_fast', sigmoid: 'sigmoid', tanh: 'tanh', silu: 'silu',
+  gelu: 'gelu', geluTanh: 'gelu_tanh', geluErfFast: 'gelu_erf_fast', gelu10: 'gelu_10', sigmoid: 'sigmoid', tanh: 'tanh', silu: 'silu',
   quickGelu: 'quick_gelu',
 };
 /** Every kernel the sweep knows: export name → { reference function, contract }. */
 const KERNELS = {};
 for (const [name, id] of Object.entries(FORWARD)) {
-  KERNELS[name] = { ref: reference.ACTIVATIONS[id].forward, kind: name === 'geluFast' ? 'fast' : 'forward' };
+  KERNELS[name] = { ref: reference.ACTIVATIONS[id].forward, kind: name === 'geluErfFast' ? 'fast' : 'forward' };
   KERNELS[`${name}Backward`] = { ref: reference.ACTIVATIONS[id].derivative, kind: 'backward' };
 }
 

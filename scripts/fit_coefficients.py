@@ -180,7 +180,7 @@ def gelu_far():
 
 
 def exp32_short():
-    # e^-r = 1 - r + r²·s(r), s of degree 3 (gelu_fast)
+    # e^-r = 1 - r + r²·s(r), s of degree 3 (gelu_erf_fast)
     R = 0.36
     r = nodes(-R, R)
     target = np.array([float((mp.exp(-t) - 1 + t) / (t * t)) for t in r])

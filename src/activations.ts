@@ -23,28 +23,57 @@ export interface BackwardWithSlope {
 }
 
 interface Row {
-  /** PyTorch-style string id, as layers take it. */
+  /** ffwd's string id, as layers take it. */
   id: string;
+  /** Other names of the same function: PyTorch's and Hugging Face's (`ACT2FN`) strings. */
+  aliases?: readonly string[];
   forward: keyof KernelExports;
   backward: keyof KernelExports;
   /** Takes a runtime parameter (the negative slope), defaulting to this value. */
   slope?: number;
 }
 
+// Every string here means what PyTorch and Hugging Face's ACT2FN mean by it: HF's 'gelu_fast' is the
+// tanh form (factored), so it is an alias of gelu_tanh; ffwd's own fast exact GELU is 'gelu_erf_fast',
+// a name no framework uses for anything else.
 export const ACTIVATIONS = {
   relu: { id: 'relu', forward: 'relu', backward: 'reluBackward' },
   leakyRelu: { id: 'leaky_relu', forward: 'leakyRelu', backward: 'leakyReluBackward', slope: 0.01 },
-  gelu: { id: 'gelu', forward: 'gelu', backward: 'geluBackward' },
-  geluTanh: { id: 'gelu_tanh', forward: 'geluTanh', backward: 'geluTanhBackward' },
-  geluFast: { id: 'gelu_fast', forward: 'geluFast', backward: 'geluFastBackward' },
+  gelu: { id: 'gelu', aliases: ['gelu_python'], forward: 'gelu', backward: 'geluBackward' },
+  geluTanh: {
+    id: 'gelu_tanh',
+    aliases: ['gelu_new', 'gelu_pytorch_tanh', 'gelu_python_tanh', 'gelu_accurate', 'gelu_fast'],
+    forward: 'geluTanh',
+    backward: 'geluTanhBackward',
+  },
+  geluErfFast: { id: 'gelu_erf_fast', forward: 'geluErfFast', backward: 'geluErfFastBackward' },
+  gelu10: { id: 'gelu_10', forward: 'gelu10', backward: 'gelu10Backward' },
   sigmoid: { id: 'sigmoid', forward: 'sigmoid', backward: 'sigmoidBackward' },
   tanh: { id: 'tanh', forward: 'tanh', backward: 'tanhBackward' },
-  silu: { id: 'silu', forward: 'silu', backward: 'siluBackward' },
+  silu: { id: 'silu', aliases: ['swish'], forward: 'silu', backward: 'siluBackward' },
   quickGelu: { id: 'quick_gelu', forward: 'quickGelu', backward: 'quickGeluBackward' },
 } as const satisfies Record<string, Row>;
 
 export type ActivationName = keyof typeof ACTIVATIONS;
-export type ActivationId = (typeof ACTIVATIONS)[ActivationName]['id'];
+type Rows = typeof ACTIVATIONS;
+/** Every accepted string: each row's id and its aliases. */
+export type ActivationId = {
+  [K in ActivationName]: Rows[K]['id'] | (Rows[K] extends { aliases: readonly (infer A)[] } ? A : never);
+}[ActivationName];
+
+/** Every accepted activation string, ids first. */
+export const ACTIVATION_IDS: readonly string[] = [
+  ...Object.values(ACTIVATIONS).map((row) => row.id),
+  ...Object.values(ACTIVATIONS).flatMap((row: Row) => row.aliases ?? []),
+];
+
+/** The row name ('geluTanh', …) of an accepted activation string, or undefined. */
+export function activationName(id: unknown): ActivationName | undefined {
+  for (const [name, row] of Object.entries(ACTIVATIONS) as [ActivationName, Row][]) {
+    if (row.id === id || row.aliases?.includes(id as string)) return name;
+  }
+  return undefined;
+}
 
 type Raw = (...args: number[]) => void;
 

@@ -24,8 +24,10 @@ export interface KernelExports {
   geluBackward: Backward;
   geluTanh: Unary;
   geluTanhBackward: Backward;
-  geluFast: Unary;
-  geluFastBackward: Backward;
+  geluErfFast: Unary;
+  geluErfFastBackward: Backward;
+  gelu10: Unary;
+  gelu10Backward: Backward;
   sigmoid: Unary;
   sigmoidBackward: Backward;
   tanh: Unary;

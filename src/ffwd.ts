@@ -34,8 +34,10 @@ export class Ffwd {
   declare readonly geluBackward: Backward;
   declare readonly geluTanh: Forward;
   declare readonly geluTanhBackward: Backward;
-  declare readonly geluFast: Forward;
-  declare readonly geluFastBackward: Backward;
+  declare readonly geluErfFast: Forward;
+  declare readonly geluErfFastBackward: Backward;
+  declare readonly gelu10: Forward;
+  declare readonly gelu10Backward: Backward;
   declare readonly sigmoid: Forward;
   declare readonly sigmoidBackward: Backward;
   declare readonly tanh: Forward;
@@ -52,6 +54,16 @@ export class Ffwd {
     for (const [name, row] of Object.entries(ACTIVATIONS)) {
       self[name] = forwardOf(heap, name, row);
       self[`${name}Backward`] = backwardOf(heap, name, row);
+    }
+    // Renamed, loudly: Hugging Face's 'gelu_fast' is the tanh form, so ffwd's fast exact GELU is now
+    // geluErfFast, and an old call must not silently get another function.
+    for (const old of ['geluFast', 'geluFastBackward']) {
+      const renamed = old.replace('geluFast', 'geluErfFast');
+      Object.defineProperty(this, old, {
+        get() {
+          throw new TypeError(`ffwd.${old} was renamed ffwd.${renamed} (the fast exact GELU); the id 'gelu_fast' now means Hugging Face's tanh-form GELU, as in ffwd.geluTanh`);
+        },
+      });
     }
   }
 

@@ -1,7 +1,7 @@
 // Dense layers over the packed GEMM: Linear (PyTorch's nn.Linear), the transformer FeedForward block
 // and a Keras-like Sequential stack. Weights are packed once, when the layer is made; a forward call
 // is one GEMM per layer with bias and activation fused into its epilogue.
-import { ACTIVATIONS, type ActivationId } from './activations.js';
+import { ACTIVATION_IDS, type ActivationId, activationName } from './activations.js';
 import { type Input, type Operand, runKernel } from './call.js';
 import { checkInteger, checkLength, checkNumber, describe } from './errors.js';
 import { type Heap, MAX_ELEMENTS, Tensor, checkTensor } from './memory.js';
@@ -24,19 +24,16 @@ export interface LinearOptions {
 
 const MAX_FEATURES = 1 << 20;
 
-/** The epilogue code of an activation id, read from the module's `Activation.*` exports. */
-function activationCode(heap: Heap, where: string, id: unknown): number {
+/** The epilogue code of an activation string, read from the module's `Activation.*` exports. */
+export function activationCode(heap: Heap, where: string, id: unknown): number {
   if (id === undefined || id === 'identity') return 0;
-  for (const [name, row] of Object.entries(ACTIVATIONS)) {
-    if (row.id === id) {
-      const global = (heap.exports as unknown as Record<string, WebAssembly.Global>)[
-        `Activation.${name[0].toUpperCase()}${name.slice(1)}`
-      ];
-      return global.value as number;
-    }
+  const name = activationName(id);
+  if (name === undefined) {
+    const known = ['identity', ...ACTIVATION_IDS];
+    throw new TypeError(`${where}: activation must be one of ${known.map((k) => `'${k}'`).join(', ')}, got ${describe(id)}`);
   }
-  const known = ['identity', ...Object.values(ACTIVATIONS).map((row) => row.id)];
-  throw new TypeError(`${where}: activation must be one of ${known.map((k) => `'${k}'`).join(', ')}, got ${describe(id)}`);
+  const global = (heap.exports as unknown as Record<string, WebAssembly.Global>)[`Activation.${name[0].toUpperCase()}${name.slice(1)}`];
+  return global.value as number;
 }
 
 /** Hands `use` a pointer to `weights` (`length` floats): a Tensor's own, or a temporary copy of an array. */

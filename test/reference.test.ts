@@ -204,7 +204,7 @@ describe('special values', () => {
   const all = Object.entries(M).filter(([, v]) => typeof v === 'function') as [string, Fn][];
 
   it('NaN in, NaN out, for every function', () => {
-    expect(all.length).toBe(20); // 4 special functions, 8 activations × (forward, derivative)
+    expect(all.length).toBe(22); // 4 special functions, 9 activations × (forward, derivative)
     for (const [name, f] of all) expect(f(NaN), name).toBeNaN();
   });
 
@@ -257,10 +257,10 @@ describe('special values', () => {
 
   it('ACTIVATIONS table by PyTorch id', () => {
     expect(Object.keys(M.ACTIVATIONS).sort()).toEqual(
-      ['gelu', 'gelu_fast', 'gelu_tanh', 'leaky_relu', 'quick_gelu', 'relu', 'sigmoid', 'silu', 'tanh'],
+      ['gelu', 'gelu_10', 'gelu_erf_fast', 'gelu_tanh', 'leaky_relu', 'quick_gelu', 'relu', 'sigmoid', 'silu', 'tanh'],
     );
     expect(M.ACTIVATIONS.gelu.forward).toBe(M.gelu);
-    expect(M.ACTIVATIONS.gelu_fast.derivative).toBe(M.geluDerivative);
+    expect(M.ACTIVATIONS.gelu_erf_fast.derivative).toBe(M.geluDerivative);
     expect(M.ACTIVATIONS.leaky_relu.forward(-1, 0.2)).toBe(-0.2);
     expect(M.ACTIVATIONS.quick_gelu.derivative).toBe(M.quickGeluDerivative);
   });

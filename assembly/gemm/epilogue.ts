@@ -8,7 +8,7 @@
 // spills from register pressure. Storing first leaves no vector live across the call; re-reading
 // the rows from cache costs one load and one store per four outputs.
 import { Activation } from '../activations';
-import { gelu, geluFast, geluTanh, leakyRelu, quickGelu, relu, sigmoid, silu, tanh } from '../kernels';
+import { gelu, gelu10, geluErfFast, geluTanh, leakyRelu, quickGelu, relu, sigmoid, silu, tanh } from '../kernels';
 
 /** Stores the first `lanes` (1 … 3) floats of v: the right edge of y. */
 @inline function storePartial(dst: usize, v: v128, lanes: i32): void {
@@ -37,8 +37,9 @@ export function activateRows(y: usize, n: i32, act: i32, param: f32): void {
     case Activation.Relu: relu(y, y, n); break;
     case Activation.LeakyRelu: leakyRelu(y, y, n, param); break;
     case Activation.Gelu: gelu(y, y, n); break;
+    case Activation.Gelu10: gelu10(y, y, n); break;
     case Activation.GeluTanh: geluTanh(y, y, n); break;
-    case Activation.GeluFast: geluFast(y, y, n); break;
+    case Activation.GeluErfFast: geluErfFast(y, y, n); break;
     case Activation.Sigmoid: sigmoid(y, y, n); break;
     case Activation.Tanh: tanh(y, y, n); break;
     case Activation.Silu: silu(y, y, n); break;

@@ -120,7 +120,7 @@ const ONE64 = f64x2.splat(1.0);
   return f64x2.div(num, den);
 }
 
-// ---- gelu_fast: the same decomposition as geluNear, but cheap, because its contract is an absolute
+// ---- gelu_erf_fast: the same decomposition as geluNear, but cheap, because its contract is an absolute
 // one (≤ max(4e-7, 2 ulp)): below x ≈ 2 only |error| ≤ 4e-7 counts, and above, a·Φ(-a) < 0.042·x
 // needs only ~2^-16 relative accuracy. So the exponent a(a/2 + S0) is formed in plain float32, λ is
 // a smaller fit over [0, 4.5] (abs. error 5.8e-8 = 2^-24.0) and e^-r a degree-5 polynomial (relative
@@ -137,7 +137,7 @@ const GFAST_D3 = f32x4.splat(0.01040803175419569);
 const GFAST_MIN = f32x4.splat(-10.0);
 
 /** x·Φ(x) with absolute error ≤ max(4e-7, 2 ulp), branch-free. */
-@inline export function geluFastF32(x: v128): v128 {
+@inline export function geluErfFastF32(x: v128): v128 {
   const a = f32x4.pmin(v128.and(x, ABS_MASK), CLAMP);
   const y = f32x4.mul(a, madd(a, HALF, GFAST_S0));
   const num = madd(madd(madd(GFAST_N3, a, GFAST_N2), a, GFAST_N1), a, GFAST_N0);

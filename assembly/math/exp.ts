@@ -52,7 +52,7 @@ const EXP_S4 = f32x4.splat(0.001380884787067771);
   return nmadd(f32x4.mul(r, r), s, r);
 }
 
-// e^-r = 1 - r + r²·s(r) with s of degree 3 on |r| ≤ 0.36: relative error 1.3e-7 (for gelu_fast).
+// e^-r = 1 - r + r²·s(r) with s of degree 3 on |r| ≤ 0.36: relative error 1.3e-7 (for gelu_erf_fast).
 const EXP3_S0 = f32x4.splat(0.49999111890792847);
 const EXP3_S1 = f32x4.splat(-0.16667190194129944);
 const EXP3_S2 = f32x4.splat(0.041907329112291336);

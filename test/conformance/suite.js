@@ -178,7 +178,7 @@ const leakyRef = (slope) => (b) => {
   return x > 0 ? b : bitsOf(Math.fround(x * Math.fround(slope)));
 };
 
-const ELEMENTWISE = ['gelu', 'geluTanh', 'geluFast', 'sigmoid', 'tanh', 'silu', 'quickGelu'];
+const ELEMENTWISE = ['gelu', 'geluTanh', 'geluErfFast', 'gelu10', 'sigmoid', 'tanh', 'silu', 'quickGelu'];
 
 /**
  * Runs the suite against one build.

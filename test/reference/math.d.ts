@@ -38,9 +38,15 @@ export function leakyRelu(x: number, slope?: number): number;
 /** x > 0 ? 1 : slope (slope at ±0), NaN at NaN. */
 export function leakyReluDerivative(x: number, slope?: number): number;
 
+/** clip(gelu(x), −10, 10), Hugging Face's gelu_10. */
+export function gelu10(x: number): number;
+/** gelu′(x) inside the clip, else 0. */
+export function gelu10Derivative(x: number): number;
+
 export type ActivationId =
   | 'gelu'
-  | 'gelu_fast'
+  | 'gelu_erf_fast'
+  | 'gelu_10'
   | 'gelu_tanh'
   | 'sigmoid'
   | 'tanh'
@@ -56,5 +62,5 @@ export interface ReferenceActivation {
   readonly derivative: (x: number, slope?: number) => number;
 }
 
-/** Forward and derivative by PyTorch string id (gelu_fast's reference is gelu). */
+/** Forward and derivative by PyTorch string id (gelu_erf_fast's reference is gelu). */
 export const ACTIVATIONS: Readonly<Record<ActivationId, ReferenceActivation>>;

@@ -413,14 +413,26 @@ export function leakyReluDerivative(x, slope = 0.01) {
   return x > 0 ? 1 : slope;
 }
 
+/** Hugging Face's gelu_10: clip(gelu(x), −10, 10). */
+export function gelu10(x) {
+  return Math.min(Math.max(gelu(x), -10), 10);
+}
+
+/** gelu10'(x): gelu'(x) where the clip passes gelu through, else 0 (torch.clip's gradient). */
+export function gelu10Derivative(x) {
+  const y = gelu(x);
+  return y >= -10 && y <= 10 ? geluDerivative(x) : y !== y ? NaN : 0;
+}
+
 /**
  * The activations by PyTorch string id: forward and derivative. leaky_relu takes the slope as a
- * second argument (default 0.01). gelu_fast is the throughput kernel of the exact GELU: its
+ * second argument (default 0.01). gelu_erf_fast is the throughput kernel of the exact GELU: its
  * reference is gelu (its tolerance differs; that is the kernel tests' business).
  */
 export const ACTIVATIONS = Object.freeze({
   gelu: Object.freeze({ forward: gelu, derivative: geluDerivative }),
-  gelu_fast: Object.freeze({ forward: gelu, derivative: geluDerivative }),
+  gelu_erf_fast: Object.freeze({ forward: gelu, derivative: geluDerivative }),
+  gelu_10: Object.freeze({ forward: gelu10, derivative: gelu10Derivative }),
   gelu_tanh: Object.freeze({ forward: geluTanh, derivative: geluTanhDerivative }),
   sigmoid: Object.freeze({ forward: sigmoid, derivative: sigmoidDerivative }),
   tanh: Object.freeze({ forward: tanh, derivative: tanhDerivative }),
