@@ -1,5 +1,5 @@
 // The exported elementwise kernels: each activation's forward and backward loop over n floats.
-import { mapBackward, mapForward, mapForwardSplit } from './map';
+import { mapBackward, mapBinary, mapForward, mapForwardSplit } from './map';
 import { Gelu, Gelu10, GeluErfFast, GeluTanh, LeakyRelu, QuickGelu, Relu, Sigmoid, Silu, Tanh, ZERO } from './activations';
 
 export function relu(x: usize, y: usize, n: i32): void { mapForward<Relu>(x, y, n, ZERO); }
@@ -27,3 +27,13 @@ export function silu(x: usize, y: usize, n: i32): void { mapForward<Silu>(x, y, 
 export function siluBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<Silu>(x, dy, dx, n, ZERO); }
 export function quickGelu(x: usize, y: usize, n: i32): void { mapForward<QuickGelu>(x, y, n, ZERO); }
 export function quickGeluBackward(x: usize, dy: usize, dx: usize, n: i32): void { mapBackward<QuickGelu>(x, dy, dx, n, ZERO); }
+
+// Elementwise arithmetic, for the GEMM epilogue (residuals, gating) and for layers that combine rows.
+@final @unmanaged class Sum {
+  @inline combine(a: v128, b: v128, p: v128): v128 { return f32x4.add(a, b); }
+}
+@final @unmanaged class Product {
+  @inline combine(a: v128, b: v128, p: v128): v128 { return f32x4.mul(a, b); }
+}
+export function add(a: usize, b: usize, y: usize, n: i32): void { mapBinary<Sum>(a, b, y, n, ZERO); }
+export function multiply(a: usize, b: usize, y: usize, n: i32): void { mapBinary<Product>(a, b, y, n, ZERO); }

@@ -37,34 +37,44 @@ const tail2 = memory.data(16, 16);
   }
 }
 
-/** dx[i] = dy[i] · Op′(x[i]) for i < n; dx may equal x or dy. */
-@inline export function mapBackward<Op>(x: usize, dy: usize, dx: usize, n: i32, p: v128): void {
+/** y[i] = Op.combine(a[i], b[i], p) for i < n; y may equal a or b. */
+@inline export function mapBinary<Op>(a: usize, b: usize, y: usize, n: i32, p: v128): void {
   const op = changetype<Op>(0);
   const body = <usize>(n & ~3) << 2;
   const body4 = body & ~63; // four vectors per step, as in mapForward
   let i: usize = 0;
   for (; i < body4; i += 64) {
-    const a = op.backward(v128.load(x + i), v128.load(dy + i), p);
-    const b = op.backward(v128.load(x + i, 16), v128.load(dy + i, 16), p);
-    const c = op.backward(v128.load(x + i, 32), v128.load(dy + i, 32), p);
-    const d = op.backward(v128.load(x + i, 48), v128.load(dy + i, 48), p);
-    v128.store(dx + i, a);
-    v128.store(dx + i, b, 16);
-    v128.store(dx + i, c, 32);
-    v128.store(dx + i, d, 48);
+    const r0 = op.combine(v128.load(a + i), v128.load(b + i), p);
+    const r1 = op.combine(v128.load(a + i, 16), v128.load(b + i, 16), p);
+    const r2 = op.combine(v128.load(a + i, 32), v128.load(b + i, 32), p);
+    const r3 = op.combine(v128.load(a + i, 48), v128.load(b + i, 48), p);
+    v128.store(y + i, r0);
+    v128.store(y + i, r1, 16);
+    v128.store(y + i, r2, 32);
+    v128.store(y + i, r3, 48);
   }
   for (; i < body; i += 16) {
-    v128.store(dx + i, op.backward(v128.load(x + i), v128.load(dy + i), p));
+    v128.store(y + i, op.combine(v128.load(a + i), v128.load(b + i), p));
   }
   const rest = <usize>(n & 3) << 2;
   if (rest) {
     v128.store(tail, f32x4.splat(0));
     v128.store(tail2, f32x4.splat(0));
-    memory.copy(tail, x + body, rest);
-    memory.copy(tail2, dy + body, rest);
-    v128.store(tail, op.backward(v128.load(tail), v128.load(tail2), p));
-    memory.copy(dx + body, tail, rest);
+    memory.copy(tail, a + body, rest);
+    memory.copy(tail2, b + body, rest);
+    v128.store(tail, op.combine(v128.load(tail), v128.load(tail2), p));
+    memory.copy(y + body, tail, rest);
   }
+}
+
+/** An activation's backward as a binary map: combine(x, dy) = dy · Op′(x). */
+@final @unmanaged class GradientOf<Op> {
+  @inline combine(x: v128, dy: v128, p: v128): v128 { return changetype<Op>(0).backward(x, dy, p); }
+}
+
+/** dx[i] = dy[i] · Op′(x[i]) for i < n; dx may equal x or dy. */
+@inline export function mapBackward<Op>(x: usize, dy: usize, dx: usize, n: i32, p: v128): void {
+  mapBinary<GradientOf<Op>>(x, dy, dx, n, p);
 }
 
 /**

@@ -87,7 +87,7 @@ function prepare(c, dims, seed) {
     f32(b, N).set(fill(N, 0.1));
     const bytes = e.packedBytes(K, N) >>> 0;
     const packed = e.alloc(bytes) >>> 0;
-    e.pack(w, b, packed, K, N);
+    e.pack(w, b, packed, K, N, false);
     e.free(w);
     e.free(b);
     layers.push({ K, N, packed, bytes, act: l + 2 < dims.length ? hiddenAct : 0 });
@@ -97,7 +97,7 @@ function prepare(c, dims, seed) {
   const run = () => {
     for (let l = 0; l < layers.length; l++) {
       const L = layers[l];
-      e.linear(acts[l], L.packed, acts[l + 1], batch, L.K, L.N, L.act, 0.01);
+      e.linear(acts[l], L.packed, acts[l + 1], batch, L.K, L.N, L.act, 0.01, 0);
     }
   };
   const output = () => f32(acts.at(-1), batch * dims.at(-1)).slice();

@@ -3,6 +3,7 @@
 type Ptr = number;
 type Unary = (x: Ptr, y: Ptr, n: number) => void;
 type Backward = (x: Ptr, dy: Ptr, dx: Ptr, n: number) => void;
+type Binary = (a: Ptr, b: Ptr, y: Ptr, n: number) => void;
 
 export interface KernelExports {
   memory: WebAssembly.Memory;
@@ -14,8 +15,14 @@ export interface KernelExports {
   bf16ToF32(src: Ptr, dst: Ptr, n: number): void;
   f16ToF32(src: Ptr, dst: Ptr, n: number): void;
   packedBytes(inFeatures: number, outFeatures: number): number;
-  pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number): void;
-  linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number): void;
+  /** transposed: the weight is [inFeatures, outFeatures] (Conv1D) instead of [outFeatures, inFeatures]. */
+  pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number, transposed: boolean): void;
+  /** y = act(x·Wᵀ + b) + residual (residual 0: none). */
+  linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number, residual: Ptr): void;
+  /** h = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), packed = gate panels then up panels, y the [gate | up] workspace. */
+  gatedLinear(x: Ptr, packed: Ptr, y: Ptr, h: Ptr, batch: number, inFeatures: number, hidden: number, activation: number, param: number): void;
+  add: Binary;
+  multiply: Binary;
   relu: Unary;
   reluBackward: Backward;
   leakyRelu(x: Ptr, y: Ptr, n: number, slope: number): void;

@@ -9,8 +9,11 @@ import type { SafetensorsFile } from './safetensors.js';
 
 export type Weights = Tensor | Float32Array | ArrayLike<number>;
 
+/** How a weight is stored: 'out_in' = [outFeatures, inFeatures] (nn.Linear), 'in_out' = [inFeatures, outFeatures] (GPT-2's Conv1D). */
+export type Layout = 'out_in' | 'in_out';
+
 export interface LinearOptions {
-  /** Row-major [outFeatures, inFeatures], exactly as nn.Linear.weight stores it. */
+  /** Row-major [outFeatures, inFeatures], exactly as nn.Linear.weight stores it (or see `layout`). */
   weight: Weights;
   /** outFeatures values, or omitted/null for no bias. */
   bias?: Weights | null;
@@ -20,9 +23,11 @@ export interface LinearOptions {
   activation?: ActivationId | 'identity';
   /** Negative slope for 'leaky_relu' (default 0.01). */
   slope?: number;
+  /** 'out_in' (default, nn.Linear) or 'in_out' (Conv1D: y = x·W + b, W [inFeatures, outFeatures]), packed as it is. */
+  layout?: Layout;
 }
 
-const MAX_FEATURES = 1 << 20;
+export const MAX_FEATURES = 1 << 20;
 
 /** The epilogue code of an activation string, read from the module's `Activation.*` exports. */
 export function activationCode(heap: Heap, where: string, id: unknown): number {
@@ -37,7 +42,7 @@ export function activationCode(heap: Heap, where: string, id: unknown): number {
 }
 
 /** Hands `use` a pointer to `weights` (`length` floats): a Tensor's own, or a temporary copy of an array. */
-function withWeights(heap: Heap, where: string, name: string, weights: unknown, length: number, why: string, use: (ptr: number) => void) {
+export function withWeights(heap: Heap, where: string, name: string, weights: unknown, length: number, why: string, use: (ptr: number) => void) {
   if (weights instanceof Tensor) {
     checkTensor(where, name, weights, heap);
     checkLength(where, name, weights.length, length, why);
@@ -58,11 +63,49 @@ function withWeights(heap: Heap, where: string, name: string, weights: unknown, 
   }
 }
 
+/** Reads `layout`, checks it and says whether the weight is stored transposed ([in, out]). */
+export function isTransposed(where: string, layout: unknown = 'out_in'): boolean {
+  if (layout !== 'out_in' && layout !== 'in_out') {
+    throw new TypeError(`${where}: layout must be 'out_in' ([outFeatures, inFeatures], nn.Linear) or 'in_out' ([inFeatures, outFeatures], Conv1D), got ${describe(layout)}`);
+  }
+  return layout === 'in_out';
+}
+
+/** Output rows [first, first + count) of a weight, packed at `packed` (packedBytes(inFeatures, count) bytes). */
+export interface PackedPart {
+  first: number;
+  count: number;
+  packed: number;
+}
+
+/**
+ * Packs `spec.weight` and `spec.bias` into panels: by default all of it at `packed`; with `parts`,
+ * row ranges of an 'out_in' weight each at its own place (the two halves of a merged gate_up_proj),
+ * from one copy of the weight. `names` says what the error messages call the weight and the bias.
+ */
+export function packWeight(
+  heap: Heap, where: string, spec: LinearOptions, parts: PackedPart[], names = { weight: 'weight', bias: 'bias' },
+): void {
+  const { inFeatures, outFeatures } = spec;
+  const transposed = isTransposed(where, spec.layout);
+  const why = transposed ? 'inFeatures · outFeatures' : 'outFeatures · inFeatures';
+  const packAll = (w: number, b: number) => {
+    for (const { first, count, packed } of parts) {
+      heap.exports.pack(w + first * inFeatures * 4, b === 0 ? 0 : b + first * 4, packed, inFeatures, count, transposed);
+    }
+  };
+  withWeights(heap, where, names.weight, spec.weight, inFeatures * outFeatures, why, (w) => {
+    if (spec.bias === undefined || spec.bias === null) return packAll(w, 0);
+    withWeights(heap, where, names.bias, spec.bias, outFeatures, 'outFeatures', (b) => packAll(w, b));
+  });
+}
+
 export class Linear {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly activation: ActivationId | 'identity';
   readonly hasBias: boolean;
+  readonly layout: Layout;
   readonly #heap: Heap;
   readonly #code: number;
   readonly #slope: number;
@@ -73,7 +116,7 @@ export class Linear {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
     }
-    const { inFeatures, outFeatures, weight, bias, activation = 'identity', slope = 0.01 } = options;
+    const { inFeatures, outFeatures, bias, activation = 'identity', slope = 0.01 } = options;
     checkInteger(where, 'inFeatures', inFeatures, 1, MAX_FEATURES);
     checkInteger(where, 'outFeatures', outFeatures, 1, MAX_FEATURES);
     checkNumber(where, 'slope', slope);
@@ -84,15 +127,12 @@ export class Linear {
     this.outFeatures = outFeatures;
     this.activation = activation;
     this.hasBias = bias !== undefined && bias !== null;
+    this.layout = isTransposed(where, options.layout) ? 'in_out' : 'out_in';
 
-    const exports = heap.exports;
-    this.#packedBytes = exports.packedBytes(inFeatures, outFeatures) >>> 0;
+    this.#packedBytes = heap.exports.packedBytes(inFeatures, outFeatures) >>> 0;
     this.#packed = heap.alloc(this.#packedBytes);
     try {
-      withWeights(heap, where, 'weight', weight, inFeatures * outFeatures, 'outFeatures · inFeatures', (w) => {
-        if (!this.hasBias) return exports.pack(w, 0, this.#packed, inFeatures, outFeatures);
-        withWeights(heap, where, 'bias', bias, outFeatures, 'outFeatures', (b) => exports.pack(w, b, this.#packed, inFeatures, outFeatures));
-      });
+      packWeight(heap, where, options, [{ first: 0, count: outFeatures, packed: this.#packed }]);
     } catch (error) {
       heap.free(this.#packed);
       throw error;
@@ -120,10 +160,11 @@ export class Linear {
       ([p], y) => this.run(p, y, batch));
   }
 
-  /** The GEMM on raw pointers: for layers that chain Linear calls through their own workspaces. */
-  run(x: number, y: number, batch: number): void {
+  /** The GEMM on raw pointers, for layers that chain GEMMs through their own workspaces; `residual`
+   *  (batch·outFeatures floats, not overlapping y) is added after the activation, in the epilogue. */
+  run(x: number, y: number, batch: number, residual = 0): void {
     if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
-    this.#heap.exports.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope);
+    this.#heap.exports.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope, residual);
   }
 
   free(): void {

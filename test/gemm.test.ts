@@ -47,9 +47,9 @@ function run(e: KernelExports, x: Float32Array, w: Float32Array, b: Float32Array
   const gp = new Guarded(e, bytes / 4);
   const gx = new Guarded(e, M * K, misalign).set(x);
   const gy = new Guarded(e, M * N, misalign);
-  e.pack(gw.ptr, gb ? gb.ptr : 0, gp.ptr, K, N);
+  e.pack(gw.ptr, gb ? gb.ptr : 0, gp.ptr, K, N, false);
   const packed = gp.data.slice();
-  e.linear(gx.ptr, gp.ptr, gy.ptr, M, K, N, typeof act === 'number' ? act : ACT[act], SLOPE);
+  e.linear(gx.ptr, gp.ptr, gy.ptr, M, K, N, typeof act === "number" ? act : ACT[act], SLOPE, 0);
   for (const g of [gw, gb, gp, gx, gy]) if (g) expect(g.canariesIntact()).toBe(true);
   expect(sameBits(gx.data, x), 'x is left as it was').toBe(true);
   expect(sameBits(gp.data, packed), 'packed is left as it was').toBe(true);
@@ -169,8 +169,8 @@ describe.each(BUILDS)('gemm ABI (%s build)', (build) => {
         const gw = new Guarded(e, N * K).set(w);
         const gb = new Guarded(e, N).set(b);
         const gy = new Guarded(e, M * N);
-        e.pack(gw.ptr, gb.ptr, gp.ptr, K, N);
-        e.linear(gx.ptr, gp.ptr, gy.ptr, M, K, N, code, SLOPE);
+        e.pack(gw.ptr, gb.ptr, gp.ptr, K, N, false);
+        e.linear(gx.ptr, gp.ptr, gy.ptr, M, K, N, code, SLOPE, 0);
         expect(gy.canariesIntact(), `${name}: canaries around y`).toBe(true);
         const exact = name === 'relu' || name === 'leakyRelu';
         const got = gy.data;
@@ -210,8 +210,8 @@ describe.each(BUILDS)('gemm ABI (%s build)', (build) => {
       new Float32Array(e.memory.buffer, wp, N * K).set(w);
       new Float32Array(e.memory.buffer, bp, N).set(b);
       new Float32Array(e.memory.buffer, ptrs.x, M * K).set(x);
-      e.pack(wp, bp, ptrs.packed, K, N);
-      e.linear(ptrs.x, ptrs.packed, ptrs.y, M, K, N, ACT.relu, 0);
+      e.pack(wp, bp, ptrs.packed, K, N, false);
+      e.linear(ptrs.x, ptrs.packed, ptrs.y, M, K, N, ACT.relu, 0, 0);
       expect(sameBits(new Float32Array(e.memory.buffer, ptrs.y, M * N), want), `${last} at the end of memory`).toBe(true);
       for (const p of [wp, bp, block]) e.free(p);
     }

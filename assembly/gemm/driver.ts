@@ -17,7 +17,7 @@
 // 37–39 | 46–50; 2×16 on packed x 38–40 | 46–48. Hence 4×8 on packed x for both builds.
 //
 // Not reentrant: the scratch is static (a threads build needs one per thread).
-import { activateRows } from './epilogue';
+import { finishRows } from './epilogue';
 import { tile } from './microkernel';
 import { NR, packRows, panelCount, panelStride } from './pack';
 
@@ -79,12 +79,29 @@ function leftover(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb: u
 }
 
 /**
- * y[batch, outF] = act(x[batch, inF] · Wᵀ + b) with W, b packed by `pack(…, inF, outF)`.
- * act is an Activation id, param its parameter (the leaky_relu slope). Reads exactly batch·inF
- * floats of x and packedBytes(inF, outF) bytes of packed, writes exactly batch·outF floats of y;
- * y must not overlap x or packed. Any alignment works (64 bytes is best). Never grows memory.
+ * y[batch, outF] = act(x[batch, inF] · Wᵀ + b) + residual with W, b packed by `pack(…, inF, outF, …)`.
+ * act is an Activation id, param its parameter (the leaky_relu slope); residual is batch·outF floats
+ * added after the activation, or 0 for none (it may overlap x, not y). Reads exactly
+ * batch·inF floats of x and packedBytes(inF, outF) bytes of packed, writes exactly batch·outF floats
+ * of y; y must not overlap x or packed. Any alignment works (64 bytes is best). Never grows memory.
  */
-export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32): void {
+export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, residual: usize): void {
+  gemm(x, packed, y, batch, inF, outF, act, param, residual, 0);
+}
+
+/**
+ * The gated MLP's first half, h[batch, hidden] = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), as one GEMM over
+ * `packed` = the gate's panels then the up projection's (two `pack(…, inF, hidden, …)` back to back,
+ * so each half is 8·⌈hidden/8⌉ columns wide). y is its workspace: batch · 2·8⌈hidden/8⌉ floats, the
+ * [gate | up] rows, finished into h chunk by chunk while they are in cache. h must not overlap y, x
+ * or packed.
+ */
+export function gatedLinear(x: usize, packed: usize, y: usize, h: usize, batch: i32, inF: i32, hidden: i32, act: i32, param: f32): void {
+  gemm(x, packed, y, batch, inF, panelCount(hidden) * NR * 2, act, param, h, hidden);
+}
+
+/** The GEMM; finishRows (epilogue.ts) says what act, param, extra and hidden do to finished rows. */
+function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32): void {
   if (batch <= 0 || inF <= 0 || outF <= 0) return;
   const lda = <usize>inF << 2;
   const ldb = panelStride(inF);
@@ -128,8 +145,8 @@ export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, 
         leftover(rows, block, xRest, lda, packed + <usize>j0 * ldb, ldb, inF, yRest + (<usize>col << 2), ldy, outF - col);
       }
     }
-    if (act != 0) activateRows(yc, (n << 2) * outF, act, param);
+    finishRows(y, s0 << 2, n << 2, outF, act, param, extra, hidden);
     s0 += n;
   } while (s0 < strips);
-  if (act != 0 && rows) activateRows(yRest, rows * outF, act, param);
+  if (rows) finishRows(y, strips << 2, rows, outF, act, param, extra, hidden);
 }

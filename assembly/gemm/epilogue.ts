@@ -1,5 +1,6 @@
-// The epilogue: accumulators (bias already in them) go to y, clipped to the valid columns; the
-// activation then runs over rows just written, while they are in L1/L2.
+// The epilogue: accumulators (bias already in them) go to y, clipped to the valid columns; then, over
+// rows just written, while they are in L1/L2: the activation, and either a residual added or, for a
+// gated MLP, act(gate) ⊙ up written to the hidden layer.
 //
 // Why not activate the registers before the store: V8 (x64) treats every xmm register as clobbered
 // by a call, and a call anywhere after the k loop (an activation too big to inline, GELU) makes its
@@ -8,7 +9,7 @@
 // spills from register pressure. Storing first leaves no vector live across the call; re-reading
 // the rows from cache costs one load and one store per four outputs.
 import { Activation } from '../activations';
-import { gelu, gelu10, geluErfFast, geluTanh, leakyRelu, quickGelu, relu, sigmoid, silu, tanh } from '../kernels';
+import { add, gelu, gelu10, geluErfFast, geluTanh, leakyRelu, multiply, quickGelu, relu, sigmoid, silu, tanh } from '../kernels';
 
 /** Stores the first `lanes` (1 … 3) floats of v: the right edge of y. */
 @inline function storePartial(dst: usize, v: v128, lanes: i32): void {
@@ -44,5 +45,30 @@ export function activateRows(y: usize, n: i32, act: i32, param: f32): void {
     case Activation.Tanh: tanh(y, y, n); break;
     case Activation.Silu: silu(y, y, n); break;
     case Activation.QuickGelu: quickGelu(y, y, n); break;
+  }
+}
+
+/**
+ * What happens to `rows` finished rows of y (outF floats each) starting at row `row0`:
+ * - plain (hidden = 0): y = act(y), then y += residual (when extra ≠ 0: the residual's first row,
+ *   outF floats a row), in that order: act(x·Wᵀ + b) + r, each step rounded as PyTorch rounds it;
+ * - gated (hidden > 0): y holds [gate | up] per row, each half outF / 2 floats (hidden of them valid):
+ *   extra[r, j] = act(gate[r, j]) · up[r, j] for j < hidden, the hidden layer (hidden floats a row),
+ *   with act run by its elementwise kernel on the gate half in place.
+ */
+export function finishRows(y: usize, row0: i32, rows: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32): void {
+  const ldy = <usize>outF << 2;
+  const first = y + <usize>row0 * ldy;
+  if (hidden == 0) {
+    if (act != 0) activateRows(first, rows * outF, act, param);
+    if (extra != 0) add(first, extra + <usize>row0 * ldy, first, rows * outF);
+    return;
+  }
+  const half = ldy >> 1;
+  const ldh = <usize>hidden << 2;
+  let h = extra + <usize>row0 * ldh;
+  for (let r = 0, g = first; r < rows; r++, g += ldy, h += ldh) {
+    if (act != 0) activateRows(g, hidden, act, param);
+    multiply(g, g + half, h, hidden);
   }
 }

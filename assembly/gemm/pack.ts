@@ -29,30 +29,35 @@ export function packedBytes(inF: i32, outF: i32): usize {
   return bytes > 0xFFFF_FFFF ? 0 : <usize>bytes;
 }
 
+/** dst[i·dOuter + j·dInner] = src[i·sOuter + j·sInner] for i < outer, j < inner (f32 elements, byte steps). */
+@inline function copyStrided(dst: usize, src: usize, outer: i32, inner: i32, dOuter: usize, dInner: usize, sOuter: usize, sInner: usize): void {
+  for (let i = 0; i < outer; i++, dst += dOuter, src += sOuter) {
+    for (let j = 0, d = dst, s = src; j < inner; j++, d += dInner, s += sInner) store<f32>(d, load<f32>(s));
+  }
+}
+
 /**
- * Packs `weight` (row-major [outF, inF], as nn.Linear stores it) and `bias` (outF floats, or 0 for
- * none) into `packed` (packedBytes(inF, outF) bytes). `packed` must not overlap the inputs.
+ * Packs `weight` and `bias` (outF floats, or 0 for none) into `packed` (packedBytes(inF, outF) bytes).
+ * `weight` is row-major [outF, inF] as nn.Linear stores it, or with `transposed` [inF, outF] as GPT-2's
+ * Conv1D does (y = x·W + b). Either way the copy walks the source contiguously in its inner loop
+ * (k for nn.Linear, the panel's 8 columns for Conv1D): the other order measured 2–3× slower.
+ * `packed` must not overlap the inputs.
  */
-export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32): void {
+export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32, transposed: bool): void {
   const stride = panelStride(inF);
-  const rowBytes = <usize>inF << 2;
+  const ROW: usize = NR * 4;
   const panels = panelCount(outF);
   for (let p = 0; p < panels; p++) {
     const dst = packed + <usize>p * stride;
     const first = p * NR;
     const cols = min(NR, outF - first);
-    for (let c = 0; c < NR; c++) {
-      store<f32>(dst + (<usize>c << 2), bias != 0 && c < cols ? load<f32>(bias + (<usize>(first + c) << 2)) : 0);
-    }
-    for (let c = 0; c < NR; c++) {
-      // Column c of the panel is weight row first + c, written with a stride of 32 bytes.
-      let out = dst + (NR * 4) + (<usize>c << 2);
-      if (c < cols) {
-        const row = weight + <usize>(first + c) * rowBytes;
-        for (let k: usize = 0; k < rowBytes; k += 4, out += NR * 4) store<f32>(out, load<f32>(row + k));
-      } else {
-        for (let k = 0; k < inF; k++, out += NR * 4) store<f32>(out, 0);
-      }
+    if (cols < NR) memory.fill(dst, 0, stride); // the last panel's columns past outF are zero
+    if (bias != 0) memory.copy(dst, bias + (<usize>first << 2), <usize>cols << 2);
+    else memory.fill(dst, 0, ROW);
+    if (transposed) {
+      copyStrided(dst + ROW, weight + (<usize>first << 2), inF, cols, ROW, 4, <usize>outF << 2, 4);
+    } else {
+      copyStrided(dst + ROW, weight + <usize>first * (<usize>inF << 2), cols, inF, 4, ROW, <usize>inF << 2, 4);
     }
   }
 }
