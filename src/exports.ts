@@ -16,6 +16,10 @@ export interface KernelExports {
   packedBytes(inFeatures: number, outFeatures: number): number;
   pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number): void;
   linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number): void;
+  /** weight, bias: 0 for none. */
+  layerNorm(x: Ptr, y: Ptr, rows: number, n: number, weight: Ptr, bias: Ptr, eps: number): void;
+  /** weight: 0 for none; offset 0 (w) or 1 (1 + w). */
+  rmsNorm(x: Ptr, y: Ptr, rows: number, n: number, weight: Ptr, eps: number, offset: number): void;
   relu: Unary;
   reluBackward: Backward;
   leakyRelu(x: Ptr, y: Ptr, n: number, slope: number): void;
