@@ -3,11 +3,10 @@
 // is one GEMM per layer with bias and activation fused into its epilogue.
 import { ACTIVATIONS, type ActivationId } from './activations.js';
 import { type Input, type Operand, runKernel } from './call.js';
-import { checkInteger, checkLength, checkNumber, describe } from './errors.js';
-import { type Heap, MAX_ELEMENTS, Tensor, checkTensor } from './memory.js';
+import { checkInteger, checkNumber, describe } from './errors.js';
+import { type Heap, MAX_ELEMENTS, type Tensor } from './memory.js';
 import type { SafetensorsFile } from './safetensors.js';
-
-export type Weights = Tensor | Float32Array | ArrayLike<number>;
+import { type Weights, withWeights } from './weights.js';
 
 export interface LinearOptions {
   /** Row-major [outFeatures, inFeatures], exactly as nn.Linear.weight stores it. */
@@ -37,28 +36,6 @@ function activationCode(heap: Heap, where: string, id: unknown): number {
   }
   const known = ['identity', ...Object.values(ACTIVATIONS).map((row) => row.id)];
   throw new TypeError(`${where}: activation must be one of ${known.map((k) => `'${k}'`).join(', ')}, got ${describe(id)}`);
-}
-
-/** Hands `use` a pointer to `weights` (`length` floats): a Tensor's own, or a temporary copy of an array. */
-function withWeights(heap: Heap, where: string, name: string, weights: unknown, length: number, why: string, use: (ptr: number) => void) {
-  if (weights instanceof Tensor) {
-    checkTensor(where, name, weights, heap);
-    checkLength(where, name, weights.length, length, why);
-    return use(weights.ptr);
-  }
-  if (weights === null || typeof weights !== 'object' || typeof (weights as ArrayLike<number>).length !== 'number') {
-    throw new TypeError(`${where}: ${name} must be a Tensor, a Float32Array or an array of numbers, got ${describe(weights)}`);
-  }
-  checkLength(where, name, (weights as ArrayLike<number>).length, length, why);
-  // A copy first when the array is a view of WASM memory: the allocation may grow (and detach) it.
-  const values = weights instanceof Float32Array && weights.buffer !== heap.buffer ? weights : Float32Array.from(weights as ArrayLike<number>);
-  const ptr = heap.alloc(length * 4);
-  try {
-    new Float32Array(heap.buffer, ptr, length).set(values);
-    use(ptr);
-  } finally {
-    heap.free(ptr);
-  }
 }
 
 export class Linear {
