@@ -5,3 +5,4 @@ export { Activation } from './activations';
 export * from './kernels';
 export { bf16ToF32, f16ToF32 } from './convert';
 export { gatedLinear, linear, pack, packedBytes } from './gemm/index';
+export { layerNorm, rmsNorm } from './norm';

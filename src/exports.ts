@@ -23,6 +23,10 @@ export interface KernelExports {
   gatedLinear(x: Ptr, packed: Ptr, y: Ptr, h: Ptr, batch: number, inFeatures: number, hidden: number, activation: number, param: number): void;
   add: Binary;
   multiply: Binary;
+  /** weight, bias: 0 for none. */
+  layerNorm(x: Ptr, y: Ptr, rows: number, n: number, weight: Ptr, bias: Ptr, eps: number): void;
+  /** weight: 0 for none; offset 0 (w) or 1 (1 + w). */
+  rmsNorm(x: Ptr, y: Ptr, rows: number, n: number, weight: Ptr, eps: number, offset: number): void;
   relu: Unary;
   reluBackward: Backward;
   leakyRelu(x: Ptr, y: Ptr, n: number, slope: number): void;

@@ -1,9 +1,11 @@
 // The object `init` resolves to: one WASM instance with its own memory, and the typed API over it.
 import { ACTIVATIONS, backwardOf, forwardOf } from './activations.js';
 import type { Backward, BackwardWithSlope, Forward, ForwardWithSlope } from './activations.js';
+import type { Operand } from './call.js';
 import { checkInteger, describe } from './errors.js';
 import { Linear, type LinearOptions } from './linear.js';
 import { Heap, MAX_ELEMENTS, Tensor } from './memory.js';
+import { type LayerNormOptions, Norm, type NormSpec, type RmsNormOptions, normalise } from './norm.js';
 import { SafetensorsFile } from './safetensors.js';
 import { FeedForward, type FeedForwardOptions, type LayerSpec, Sequential } from './sequential.js';
 import { type Build, type DefaultSource, type ModuleSource, buildOf, chooseBuild, instantiate } from './runtime.js';
@@ -85,6 +87,25 @@ export class Ffwd {
     const t = new Tensor(this.heap, source.length);
     t.data.set(source);
     return t;
+  }
+
+  /** torch.nn.functional.layer_norm over rows of rowLength: (x − mean)/√(var + eps)·weight + bias. */
+  layerNorm(x: Tensor, rowLength: number, options?: LayerNormOptions, out?: Tensor): Tensor;
+  layerNorm(x: Float32Array, rowLength: number, options?: LayerNormOptions, out?: Float32Array): Float32Array;
+  layerNorm(x: Operand, rowLength: number, options?: LayerNormOptions, out?: Operand): Operand {
+    return normalise(this.heap, 'layerNorm', 'layer', x, rowLength, options, out);
+  }
+
+  /** RMSNorm over rows of rowLength: x/√(mean(x²) + eps)·(offset + weight). */
+  rmsNorm(x: Tensor, rowLength: number, options?: RmsNormOptions, out?: Tensor): Tensor;
+  rmsNorm(x: Float32Array, rowLength: number, options?: RmsNormOptions, out?: Float32Array): Float32Array;
+  rmsNorm(x: Operand, rowLength: number, options?: RmsNormOptions, out?: Operand): Operand {
+    return normalise(this.heap, 'rmsNorm', 'rms', x, rowLength, options, out);
+  }
+
+  /** A LayerNorm or RMSNorm whose parameters are copied into WASM memory once, for repeated use. */
+  norm(spec: NormSpec): Norm {
+    return new Norm(this.heap, spec, 'norm');
   }
 
   /** A dense layer with PyTorch's semantics: y = activation(x·Wᵀ + b), W as nn.Linear stores it. */

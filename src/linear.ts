@@ -3,11 +3,10 @@
 // is one GEMM per layer with bias and activation fused into its epilogue.
 import { ACTIVATION_IDS, type ActivationId, activationName } from './activations.js';
 import { type Input, type Operand, runKernel } from './call.js';
-import { checkInteger, checkLength, checkNumber, describe } from './errors.js';
-import { type Heap, MAX_ELEMENTS, Tensor, checkTensor } from './memory.js';
+import { checkInteger, checkNumber, describe } from './errors.js';
+import { type Heap, MAX_ELEMENTS, type Tensor } from './memory.js';
 import type { SafetensorsFile } from './safetensors.js';
-
-export type Weights = Tensor | Float32Array | ArrayLike<number>;
+import { type Weights, withWeights } from './weights.js';
 
 /** How a weight is stored: 'out_in' = [outFeatures, inFeatures] (nn.Linear), 'in_out' = [inFeatures, outFeatures] (GPT-2's Conv1D). */
 export type Layout = 'out_in' | 'in_out';
@@ -39,28 +38,6 @@ export function activationCode(heap: Heap, where: string, id: unknown): number {
   }
   const global = (heap.exports as unknown as Record<string, WebAssembly.Global>)[`Activation.${name[0].toUpperCase()}${name.slice(1)}`];
   return global.value as number;
-}
-
-/** Hands `use` a pointer to `weights` (`length` floats): a Tensor's own, or a temporary copy of an array. */
-export function withWeights(heap: Heap, where: string, name: string, weights: unknown, length: number, why: string, use: (ptr: number) => void) {
-  if (weights instanceof Tensor) {
-    checkTensor(where, name, weights, heap);
-    checkLength(where, name, weights.length, length, why);
-    return use(weights.ptr);
-  }
-  if (weights === null || typeof weights !== 'object' || typeof (weights as ArrayLike<number>).length !== 'number') {
-    throw new TypeError(`${where}: ${name} must be a Tensor, a Float32Array or an array of numbers, got ${describe(weights)}`);
-  }
-  checkLength(where, name, (weights as ArrayLike<number>).length, length, why);
-  // A copy first when the array is a view of WASM memory: the allocation may grow (and detach) it.
-  const values = weights instanceof Float32Array && weights.buffer !== heap.buffer ? weights : Float32Array.from(weights as ArrayLike<number>);
-  const ptr = heap.alloc(length * 4);
-  try {
-    new Float32Array(heap.buffer, ptr, length).set(values);
-    use(ptr);
-  } finally {
-    heap.free(ptr);
-  }
 }
 
 /** Reads `layout`, checks it and says whether the weight is stored transposed ([in, out]). */

@@ -4,31 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import type { KernelExports } from '../src/exports.js';
 import { BUILDS, instance } from './builds.js';
+import { Guarded } from './guarded.js';
 import { type Act, SLOPE, filled, random, reference } from './matmul.js';
 
 const ACT = { identity: 0, relu: 1, leaky_relu: 2 } as const;
-
-const CANARY = 16; // sentinel floats before and after every buffer
-const SENTINEL = Math.fround(-1.2345678e-29);
-
-/** A float32 buffer in WASM memory with CANARY sentinel floats on either side. */
-class Guarded {
-  readonly base: number;
-  readonly ptr: number;
-  constructor(readonly e: KernelExports, readonly n: number, offsetFloats = 0) {
-    this.base = e.alloc((n + 2 * CANARY + offsetFloats) * 4) >>> 0;
-    this.ptr = this.base + (CANARY + offsetFloats) * 4;
-    new Float32Array(e.memory.buffer, this.base, n + 2 * CANARY + offsetFloats).fill(SENTINEL);
-  }
-  get data() { return new Float32Array(this.e.memory.buffer, this.ptr, this.n); }
-  set(values: Float32Array) { this.data.set(values); return this; }
-  canariesIntact() {
-    const before = new Float32Array(this.e.memory.buffer, this.ptr - CANARY * 4, CANARY);
-    const after = new Float32Array(this.e.memory.buffer, this.ptr + this.n * 4, CANARY);
-    return before.every((v) => v === SENTINEL) && after.every((v) => v === SENTINEL);
-  }
-  free() { this.e.free(this.base); }
-}
 
 function sameBits(a: Float32Array, b: Float32Array) {
   if (a.length !== b.length) return false;
