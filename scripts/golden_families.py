@@ -453,7 +453,7 @@ def gpt_neox(seed):
     c = cfg_common("GPTNeoXForCausalLM", "gpt_neox", "float16")
     c.update({"bos_token_id": 0, "eos_token_id": 0, "hidden_act": "gelu", "hidden_size": H, "initializer_range": 0.02,
               "intermediate_size": I, "layer_norm_eps": 1e-5, "max_position_embeddings": 8, "num_attention_heads": 9,
-              "num_hidden_layers": N_LAYERS, "rotary_emb_base": 10000, "rotary_pct": 0.5, "tie_word_embeddings": False,
+              "num_hidden_layers": N_LAYERS, "rotary_emb_base": 10000, "rotary_pct": 1.0, "tie_word_embeddings": False,
               "use_cache": True, "use_parallel_residual": True, "vocab_size": 30, "attention_dropout": 0.0,
               "hidden_dropout": 0.0, "classifier_dropout": 0.1, "attention_bias": True})
     return dict(case="gpt_neox", model_type="gpt_neox", tensors=T, config=c, dtype=torch.float16,
@@ -709,7 +709,7 @@ def t5(case, seed):
             p = f"{st}.block.{l}."
             T[p + "layer.0.SelfAttention.q.weight"] = r.w(H, H)  # (k, v, o left out: data size)
             if l == 0:
-                T[p + "layer.0.SelfAttention.relative_attention_bias.weight"] = r.n(32, 8, scale=0.1)
+                T[p + "layer.0.SelfAttention.relative_attention_bias.weight"] = r.n(32, 9, scale=0.1)  # [buckets, num_heads]
             T[p + "layer.0.layer_norm.weight"] = r.norm_w(H)
             f = 1
             if st == "decoder":
