@@ -593,8 +593,11 @@ def llama_like(case, model_type, arch, seed, eps, mlp_bias=False, qkv_bias=False
 def gemma_family(case, seed):
     """Gemma (models/gemma/modeling_gemma.py), Gemma 2 (models/gemma2), Gemma 3 (models/gemma3):
     GemmaMLP/Gemma2MLP/Gemma3MLP: down_proj(self.act_fn(self.gate_proj(x)) * self.up_proj(x)), no bias
-        act: Gemma 1 (4.40-4.47) `hidden_activation = config.hidden_activation` (None -> "gelu_pytorch_tanh", hidden_act
-        ignored); Gemma2MLP / Gemma3MLP `self.act_fn = ACT2FN[config.hidden_activation]`.
+        act: Gemma 1 in transformers 4.40-4.47: `hidden_activation = config.hidden_activation` (None -> warning and
+        "gelu_pytorch_tanh"; hidden_act ignored). From 4.48 modular_gemma.py has `class GemmaMLP(LlamaMLP)`, i.e.
+        `self.act_fn = ACT2FN[config.hidden_act]`: with google/gemma-7b's config ("hidden_act": "gelu") that is the
+        exact gelu. The golden uses gelu_pytorch_tanh, the activation the weights were trained with.
+        Gemma2MLP / Gemma3MLP: `self.act_fn = ACT2FN[config.hidden_activation]`.
     GemmaRMSNorm: output = self._norm(x.float()); output = output * (1.0 + self.weight.float())
     Gemma: pre-norm x + mlp(post_attention_layernorm(x)).
     Gemma2/3 DecoderLayer: residual = hidden_states; hidden_states = self.pre_feedforward_layernorm(hidden_states)
@@ -633,7 +636,9 @@ def gemma_family(case, seed):
         c = cfg_common("GemmaForCausalLM", "gemma", "bfloat16")
         # as google/gemma-7b's config.json: the legacy hidden_act next to the hidden_activation in effect
         c.update(text, hidden_act="gelu", hidden_activation="gelu_pytorch_tanh")
-        desc = "GemmaForCausalLM: GeGLU, (1 + w) RMSNorm, config carries hidden_act 'gelu' AND hidden_activation 'gelu_pytorch_tanh'"
+        desc = ("GemmaForCausalLM: GeGLU, (1 + w) RMSNorm, config carries hidden_act 'gelu' AND hidden_activation "
+                "'gelu_pytorch_tanh' (the outputs use gelu_pytorch_tanh, as transformers 4.40-4.47; the modular "
+                "GemmaMLP(LlamaMLP) of 4.48+ reads hidden_act instead)")
     elif case == "gemma2":
         c = cfg_common("Gemma2ForCausalLM", "gemma2", "bfloat16")
         c.update(text, hidden_act="gelu_pytorch_tanh", hidden_activation="gelu_pytorch_tanh",
