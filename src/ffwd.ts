@@ -7,7 +7,11 @@ import { Linear, type LinearOptions } from './linear.js';
 import { Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 import { type LayerNormOptions, Norm, type NormSpec, type RmsNormOptions, normalise } from './norm.js';
 import { SafetensorsFile } from './safetensors.js';
-import { FeedForward, type FeedForwardOptions, type LayerSpec, Sequential } from './sequential.js';
+import { FeedForward, type FeedForwardOptions } from './feedforward.js';
+import type { Layout } from './linear.js';
+import type { CheckpointFiles } from './pretrained/checkpoint.js';
+import { type PretrainedOptions, type ProjectionNames, fromPretrained, fromSafetensors } from './pretrained/index.js';
+import { type LayerSpec, Sequential } from './sequential.js';
 import { type Build, type DefaultSource, type ModuleSource, buildOf, chooseBuild, instantiate } from './runtime.js';
 
 export interface InitOptions {
@@ -113,14 +117,20 @@ export class Ffwd {
     return new Linear(this.heap, options);
   }
 
-  /** The transformer feedforward block Linear(d→h) → activation → Linear(h→d). */
+  /**
+   * The transformer feedforward sublayer: a plain MLP fc2(act(fc1(x))) or a gated one
+   * down(act(gate(x)) ⊙ up(x)), optionally wrapped in norms and a residual (`wiring`).
+   */
   readonly feedForward = Object.assign((options: FeedForwardOptions) => new FeedForward(this.heap, options), {
-    /** Builds the block from a safetensors file by layer name, e.g. { fc1: 'intermediate.dense', fc2: 'output.dense' }. */
+    /** The MLP from a file's tensors by name prefix, e.g. { fc1: 'intermediate.dense', fc2: 'output.dense' }. */
     fromSafetensors: (
-      file: SafetensorsFile,
-      names: { fc1: string; fc2: string },
-      options?: Pick<FeedForwardOptions, 'activation' | 'slope'>,
-    ) => FeedForward.fromSafetensors(this.heap, file, names, options),
+      files: CheckpointFiles,
+      names: ProjectionNames,
+      options?: Pick<FeedForwardOptions, 'activation' | 'slope'> & { layout?: Layout },
+    ) => fromSafetensors(this.heap, files, names, options),
+    /** One layer's feedforward sublayer of a Hugging Face checkpoint (sharded or not) and its parsed config.json. */
+    fromPretrained: (files: CheckpointFiles, config: Record<string, unknown>, options?: PretrainedOptions) =>
+      fromPretrained(this.heap, files, config, options),
   });
 
   /** A stack of dense layers, shapes checked when built (Keras' Sequential of Dense layers). */

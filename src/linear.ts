@@ -116,6 +116,10 @@ export class Linear {
     }
   }
 
+  get freed(): boolean {
+    return this.#packed === 0;
+  }
+
   /** Learned values: inFeatures·outFeatures weights plus the bias. */
   get parameters(): number {
     return this.inFeatures * this.outFeatures + (this.hasBias ? this.outFeatures : 0);

@@ -1,14 +1,22 @@
 // .safetensors, the format PyTorch and Hugging Face write: an 8-byte little-endian header length,
 // a JSON header { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: {…} }, then the
-// raw little-endian data. Everything is validated before a byte is copied into WASM memory.
+// raw little-endian data. The whole header is validated before a byte is copied into WASM memory;
+// a tensor is converted to float32 only when it is first asked for, so a checkpoint of many layers
+// costs memory only for what is used.
 import { describe, isDetached } from './errors.js';
 import { type Heap, Tensor } from './memory.js';
 
+/** The dtypes ffwd loads, as float32. */
 export type Dtype = 'F32' | 'F16' | 'BF16';
-const BYTES_PER_ELEMENT: Record<Dtype, number> = { F32: 4, F16: 2, BF16: 2 };
+/** Every dtype of the format with its element size: the others (masks, ids) are validated, never loaded. */
+const BYTES_PER_ELEMENT: Record<string, number> = {
+  F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+};
+const LOADABLE: readonly string[] = ['F32', 'F16', 'BF16'];
 
 export interface TensorInfo {
-  dtype: Dtype;
+  /** As stored: a loadable Dtype or another of the format's dtypes. */
+  dtype: string;
   shape: number[];
   /** Byte range inside the data section. */
   begin: number;
@@ -58,7 +66,7 @@ export function parseHeader(bytes: Uint8Array): Header {
     }
     const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as Record<string, unknown>;
     if (typeof dtype !== 'string' || !(dtype in BYTES_PER_ELEMENT)) {
-      fail(`tensor '${name}' has dtype ${JSON.stringify(dtype)}; supported: F32, F16, BF16`);
+      fail(`tensor '${name}' has dtype ${JSON.stringify(dtype)}, which is not a safetensors dtype (${Object.keys(BYTES_PER_ELEMENT).join(', ')})`);
     }
     if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor '${name}' has no valid shape (a list of counts)`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
@@ -69,11 +77,11 @@ export function parseHeader(bytes: Uint8Array): Header {
       fail(`tensor '${name}' has data_offsets [${begin}, ${end}] outside the ${dataLength}-byte data section`);
     }
     const elements = (shape as number[]).reduce((a, b) => a * b, 1);
-    const expected = elements * BYTES_PER_ELEMENT[dtype as Dtype];
+    const expected = elements * BYTES_PER_ELEMENT[dtype as string];
     if (expected !== end - begin) {
       fail(`tensor '${name}' is ${dtype}[${(shape as number[]).join(', ')}] = ${expected} bytes, but data_offsets span ${end - begin}`);
     }
-    tensors.set(name, { dtype: dtype as Dtype, shape: shape as number[], begin, end });
+    tensors.set(name, { dtype: dtype as string, shape: shape as number[], begin, end });
   }
   const ranges = [...tensors].filter(([, t]) => t.end > t.begin).sort(([, a], [, b]) => a.begin - b.begin);
   for (let i = 1; i < ranges.length; i++) {
@@ -83,60 +91,89 @@ export function parseHeader(bytes: Uint8Array): Header {
 }
 
 /**
- * The tensors of one .safetensors file, converted to float32 and placed in WASM memory. When the file's
- * bytes already lie in this instance's memory (read into a Tensor's data, say), its 4-byte-aligned F32
- * tensors are views of them and nothing is copied: they stay valid as long as those bytes do.
+ * The tensors of one .safetensors file, placed in WASM memory as float32 when first asked for. When the
+ * file's bytes already lie in this instance's memory (read into a Tensor's data, say), its 4-byte-aligned
+ * F32 tensors are views of them and nothing is copied: they stay valid as long as those bytes do. The
+ * file keeps a reference to its bytes until it is freed.
  */
 export class SafetensorsFile {
   readonly metadata: Record<string, string>;
+  readonly #heap: Heap;
   readonly #infos: Map<string, TensorInfo>;
   readonly #tensors = new Map<string, Tensor>();
+  readonly #dataStart: number;
+  /** The file's bytes, read afresh when they lie in WASM memory (allocating may grow and detach it). */
+  #bytes: (() => Uint8Array) | null;
+  /** Where the bytes start in WASM memory, or -1 when they lie elsewhere. */
+  readonly #at: number;
 
   constructor(heap: Heap, source: unknown) {
     const bytes = toBytes(source);
     const header = parseHeader(bytes);
     this.metadata = header.metadata;
+    this.#heap = heap;
     this.#infos = header.tensors;
-    // Bytes inside this instance's memory: their address, and a fresh view after any allocation
-    // (which may grow memory and detach the old one).
-    const at = bytes.buffer === heap.buffer ? bytes.byteOffset : -1;
-    const length = bytes.length;
-    const current = () => (at < 0 ? bytes : new Uint8Array(heap.buffer, at, length));
-    try {
-      for (const [name, info] of header.tensors) {
-        const start = header.dataStart + info.begin;
-        const n = (info.end - info.begin) / BYTES_PER_ELEMENT[info.dtype];
-        const inPlace = at >= 0 && info.dtype === 'F32' && (at + start) % 4 === 0;
-        this.#tensors.set(name, inPlace ? new Tensor(heap, n, at + start) : load(heap, () => current().subarray(start, start + info.end - info.begin), info, n));
-      }
-    } catch (error) {
-      this.free();
-      throw error;
-    }
+    this.#dataStart = header.dataStart;
+    this.#at = bytes.buffer === heap.buffer ? bytes.byteOffset : -1;
+    const { length } = bytes;
+    this.#bytes = this.#at < 0 ? () => bytes : () => new Uint8Array(heap.buffer, this.#at, length);
   }
 
   get names(): string[] {
     return [...this.#infos.keys()];
   }
 
-  /** The float32 Tensor stored under `name` (owned by the file: freed with it). */
+  /** The float32 Tensor stored under `name`, loaded on first use and owned by the file (freed with it). */
   get(name: string): Tensor {
-    const tensor = this.#tensors.get(name);
+    let tensor = this.#tensors.get(name);
     if (tensor === undefined) {
-      throw new RangeError(`safetensors: no tensor named '${name}'; the file has: ${this.names.join(', ') || 'none'}`);
+      tensor = this.open(name);
+      this.#tensors.set(name, tensor);
     }
     return tensor;
   }
 
+  /**
+   * A new float32 Tensor of `name` that the caller owns and frees (a view of the bytes where `get`
+   * would give one): for loaders that pack a weight and need it no longer.
+   */
+  open(name: string): Tensor {
+    const info = this.#info(name);
+    if (!LOADABLE.includes(info.dtype)) {
+      throw new RangeError(`safetensors: tensor '${name}' is ${info.dtype}; ffwd loads F32, F16 and BF16 tensors`);
+    }
+    const start = this.#dataStart + info.begin;
+    const n = (info.end - info.begin) / BYTES_PER_ELEMENT[info.dtype];
+    if (this.#at >= 0 && info.dtype === 'F32' && (this.#at + start) % 4 === 0) return new Tensor(this.#heap, n, this.#at + start);
+    const bytes = this.#bytes!;
+    if (isDetached(bytes())) throw new TypeError(`safetensors: the file's bytes were detached (transferred?) before '${name}' was loaded`);
+    return load(this.#heap, () => bytes().subarray(start, start + info.end - info.begin), info, n);
+  }
+
   /** Shape and stored dtype of `name`. */
-  info(name: string): { shape: number[]; dtype: Dtype } {
-    this.get(name);
-    const { shape, dtype } = this.#infos.get(name)!;
+  info(name: string): { shape: number[]; dtype: string } {
+    const { shape, dtype } = this.#info(name);
     return { shape: [...shape], dtype };
   }
 
+  has(name: string): boolean {
+    return this.#infos.has(name);
+  }
+
+  #info(name: string): TensorInfo {
+    if (this.#bytes === null) throw new TypeError('safetensors: this file was freed and cannot be used');
+    const info = this.#infos.get(name);
+    if (info === undefined) {
+      throw new RangeError(`safetensors: no tensor named '${name}'; the file has: ${this.names.join(', ') || 'none'}`);
+    }
+    return info;
+  }
+
+  /** Frees the tensors `get` loaded and lets go of the bytes. */
   free(): void {
     for (const tensor of this.#tensors.values()) tensor.free();
+    this.#tensors.clear();
+    this.#bytes = null;
   }
 
   [Symbol.dispose](): void {

@@ -1,6 +1,5 @@
-// Chains of Linear layers: a Keras-like Sequential stack and the transformer FeedForward block
-// (Linear → activation → Linear), which is a two-layer Sequential. Intermediate results go to
-// workspaces kept across calls, written once, already activated by the GEMM epilogue.
+// Chains of Linear layers: a Keras-like Sequential stack. Intermediate results go to workspaces kept
+// across calls, written once, already activated by the GEMM epilogue.
 import type { ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, describe } from './errors.js';
@@ -112,41 +111,4 @@ function toLinear(heap: Heap, spec: LayerSpec, i: number, previous: Linear | und
     throw new RangeError(`${where} has inFeatures ${inFeatures}, but layer ${i - 1} has outFeatures ${previous.outFeatures}`);
   }
   return new Linear(heap, { ...spec, inFeatures, outFeatures: outFeatures as number }, where);
-}
-
-export interface FeedForwardOptions {
-  fc1: Omit<LinearOptions, 'activation'>;
-  fc2: Omit<LinearOptions, 'activation'>;
-  /** Applied to the hidden layer, fused into the first GEMM (default 'gelu', exact). */
-  activation?: ActivationId;
-  slope?: number;
-}
-
-/** The transformer feedforward block: fc2(activation(fc1(x))), as the seed's FeedForwardBlock. */
-export class FeedForward extends Sequential {
-  constructor(heap: Heap, options: FeedForwardOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(`feedForward: options must be an object, got ${describe(options)}`);
-    }
-    const { fc1, fc2, activation = 'gelu', slope } = options;
-    super(heap, [{ ...fc1, activation, slope }, { ...fc2, activation: 'identity' }], 'feedForward');
-  }
-
-  get fc1(): Linear {
-    return this.layers[0];
-  }
-
-  get fc2(): Linear {
-    return this.layers[1];
-  }
-
-  /** Builds the block from `${fc1}.weight`, `${fc1}.bias`, `${fc2}.weight`, `${fc2}.bias` of a file. */
-  static fromSafetensors(
-    heap: Heap,
-    file: SafetensorsFile,
-    names: { fc1: string; fc2: string },
-    options: Pick<FeedForwardOptions, 'activation' | 'slope'> = {},
-  ): FeedForward {
-    return new FeedForward(heap, { fc1: linearOptionsFrom(file, names.fc1), fc2: linearOptionsFrom(file, names.fc2), ...options });
-  }
 }
