@@ -67,25 +67,28 @@ function kernelOf(heap: Heap, n: number, { kind, eps, offset }: Checked) {
     : (x: number, y: number, rows: number, w: number) => exports.rmsNorm(x, y, rows, n, w, eps, offset);
 }
 
-/** Hands `use` the pointers of the weight and bias (0 where there is none). */
-function withParameters(heap: Heap, where: string, n: number, c: Checked, use: (w: number, b: number) => void) {
+/** Hands `use` the pointers of the weight and bias (0 where there is none); `nName` names their length. */
+function withParameters(heap: Heap, where: string, n: number, nName: string, c: Checked, use: (w: number, b: number) => void) {
   const withOne = (name: string, value: Weights | null, then: (p: number) => void) =>
-    value === null ? then(0) : withWeights(heap, where, name, value, n, 'rowLength', then);
+    value === null ? then(0) : withWeights(heap, where, name, value, n, nName, then);
   withOne('weight', c.weight, (w) => withOne('bias', c.bias, (b) => use(w, b)));
 }
 
 /** The number of rows of rowLength in x (a wrong type of x is left to runKernel to report). */
-function rowsOf(where: string, x: unknown, rowLength: number): number {
+function rowsOf(where: string, x: unknown, rowLength: number, nName: string): number {
   const length = x instanceof Tensor || x instanceof Float32Array ? x.length : 0;
   if (length % rowLength !== 0) {
-    throw new RangeError(`${where}: x has length ${length}, expected a multiple of rowLength (${rowLength})`);
+    throw new RangeError(`${where}: x has length ${length}, expected a multiple of ${nName} (${rowLength})`);
   }
   return length / rowLength;
 }
 
 /** runKernel over whole rows: out as long as x. */
-function runRows(heap: Heap, where: string, x: unknown, rowLength: number, out: unknown, kernel: (x: number, y: number, rows: number) => void): Operand {
-  const rows = rowsOf(where, x, rowLength);
+function runRows(
+  heap: Heap, where: string, x: unknown, rowLength: number, nName: string, out: unknown,
+  kernel: (x: number, y: number, rows: number) => void,
+): Operand {
+  const rows = rowsOf(where, x, rowLength, nName);
   const length = rows * rowLength;
   return runKernel(heap, where, [{ name: 'x', value: x, length, why: 'the length of x' }],
     { value: out, length, why: 'the length of x' }, ([p], y) => kernel(p, y, rows));
@@ -95,11 +98,11 @@ function runRows(heap: Heap, where: string, x: unknown, rowLength: number, out: 
 export function normalise(heap: Heap, where: string, kind: NormKind, x: unknown, rowLength: unknown, options: unknown, out: unknown): Operand {
   checkInteger(where, 'rowLength', rowLength, 1, MAX_ELEMENTS);
   const c = checkOptions(where, kind, options);
-  rowsOf(where, x, rowLength);
+  rowsOf(where, x, rowLength, 'rowLength');
   const kernel = kernelOf(heap, rowLength, c);
   let result!: Operand;
-  withParameters(heap, where, rowLength, c, (w, b) => {
-    result = runRows(heap, where, x, rowLength, out, (p, y, rows) => kernel(p, y, rows, w, b));
+  withParameters(heap, where, rowLength, 'rowLength', c, (w, b) => {
+    result = runRows(heap, where, x, rowLength, 'rowLength', out, (p, y, rows) => kernel(p, y, rows, w, b));
   });
   return result;
 }
@@ -146,7 +149,7 @@ export class Norm {
     this.#bytes = ((this.hasWeight ? n : 0) + (this.hasBias ? n : 0)) * 4;
     this.#block = this.#bytes === 0 ? 0 : heap.alloc(this.#bytes);
     try {
-      withParameters(heap, where, n, c, (w, b) => {
+      withParameters(heap, where, n, 'n', c, (w, b) => {
         const memory = new Float32Array(heap.buffer);
         if (w !== 0) memory.copyWithin(this.#block / 4, w / 4, w / 4 + n);
         if (b !== 0) memory.copyWithin(this.#bias / 4, b / 4, b / 4 + n);
@@ -175,7 +178,7 @@ export class Norm {
   forward(x: Tensor, out?: Tensor): Tensor;
   forward(x: Float32Array, out?: Float32Array): Float32Array;
   forward(x: Operand, out?: Operand): Operand {
-    return runRows(this.#heap, 'Norm.forward', x, this.n, out, (p, y, rows) => this.run(p, y, rows));
+    return runRows(this.#heap, 'Norm.forward', x, this.n, 'n', out, (p, y, rows) => this.run(p, y, rows));
   }
 
   /** y[rows, n] = norm(x[rows, n]) on raw pointers (y may be x); for sublayers that chain kernels through their own buffers. */
