@@ -134,6 +134,6 @@ describe.each(BUILDS)('sequential and feedForward (%s build)', (build) => {
     expect(Array.from(block.forward(x, batch))).toEqual(Array.from(f.linear(fc2).forward(hidden, batch)));
     expect(block.fc1.activation).toBe('relu');
     expect(() => f.feedForward({ fc1, fc2: { ...fc2, inFeatures: 21, weight: new Float32Array(21 * d) } }))
-      .toThrow(/feedForward: layer 1 has inFeatures 21, but layer 0 has outFeatures 20/);
+      .toThrow(/feedForward: fc2.inFeatures is 21, but the hidden layer has 20 features/);
   });
 });

@@ -38,6 +38,8 @@ describe.each(BUILDS)('safetensors (%s build)', (build) => {
     expect(Array.from(file.get('fc.weight').data)).toEqual([-2, -0.5, 1, 2.5, 4, 5.5]);
     expect(file.get('empty').length).toBe(0);
 
+    file.get('halves');
+    file.get('brains'); // loading may grow memory: read the views after
     const halves = file.get('halves').data;
     const brains = new Uint32Array(file.get('brains').data.slice().buffer);
     for (let h = 0; h < 65536; h++) {
@@ -61,8 +63,9 @@ describe.each(BUILDS)('safetensors (%s build)', (build) => {
     const holder = f.tensor(Math.ceil(fileBytes.length / 4)); // e.g. fs.readSync straight into WASM memory
     new Uint8Array(holder.data.buffer, holder.data.byteOffset, fileBytes.length).set(fileBytes);
     const before = f.heap.buffer;
+    const heldBefore = f.heap.exports.heapSize();
     const file = f.safetensors(new Uint8Array(holder.data.buffer, holder.data.byteOffset, fileBytes.length));
-    expect(f.heap.buffer).not.toBe(before); // memory grew while the file was being read
+    expect(f.heap.exports.heapSize()).toBe(heldBefore); // tensors load when first asked for
     const w = file.get('w');
     const dataStart = 8 + Number(new DataView(fileBytes.buffer).getBigUint64(0, true));
     expect(w.ptr).toBe(holder.ptr + dataStart); // a view of the file's bytes: nothing copied
@@ -70,6 +73,8 @@ describe.each(BUILDS)('safetensors (%s build)', (build) => {
     holder.data[dataStart / 4] = 42; // the file's bytes and the tensor are the same memory
     expect(w.data[0]).toBe(42);
     const h = file.get('h').data;
+    expect(f.heap.buffer).not.toBe(before); // memory grew while the file was being read
+    expect(w.data[0]).toBe(42); // and the view of the file's bytes follows it
     expect(h.length).toBe(big.length);
     expect(h.every((v) => v === 1)).toBe(true);
     const held = f.heap.exports.heapSize();
@@ -95,7 +100,7 @@ describe.each(BUILDS)('safetensors (%s build)', (build) => {
     ['a header length past the end', (() => { const v = valid(); new DataView(v.buffer).setBigUint64(0, 1n << 40n, true); return v; })(), /header length 1099511627776 runs past the end/],
     ['a header that is not JSON', withHeader('{"a": nope}'), /not valid UTF-8 JSON/],
     ['a header that is not an object', withHeader([1, 2]), /not a JSON object/],
-    ['an unknown dtype', withHeader({ a: { dtype: 'F8', shape: [1], data_offsets: [0, 1] } }), /tensor 'a' has dtype "F8"; supported: F32, F16, BF16/],
+    ['an unknown dtype', withHeader({ a: { dtype: 'F8', shape: [1], data_offsets: [0, 1] } }), /tensor 'a' has dtype "F8", which is not a safetensors dtype \(F32, F16, BF16, F64, I64/],
     ['a bad shape', withHeader({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }), /tensor 'a' has no valid shape/],
     ['offsets out of range', withHeader({ a: { dtype: 'F32', shape: [8], data_offsets: [0, 32] } }), /data_offsets \[0, 32\] outside the 16-byte data section/],
     ['reversed offsets', withHeader({ a: { dtype: 'F32', shape: [0], data_offsets: [8, 4] } }), /outside/],
@@ -108,6 +113,22 @@ describe.each(BUILDS)('safetensors (%s build)', (build) => {
     expect(() => f.safetensors(bytes)).toThrow(RangeError);
     expect(() => f.safetensors(bytes)).toThrow(message);
     expect(f.heap.exports.heapSize()).toBe(held);
+  });
+
+  it('validates tensors of other dtypes (masks, ids) without loading them, and refuses to load them as float32', async () => {
+    const f = await instance(build);
+    const file = f.safetensors(writeSafetensors({
+      ids: { dtype: 'I64', shape: [3], data: new Uint8Array(24) },
+      mask: { dtype: 'BOOL', shape: [2, 2], data: new Uint8Array(4) },
+      w: { dtype: 'F32', shape: [1], data: bytesOf(new Float32Array([7])) },
+    }));
+    expect(file.info('ids')).toEqual({ shape: [3], dtype: 'I64' });
+    expect(() => file.get('ids')).toThrow(/tensor 'ids' is I64; ffwd loads F32, F16 and BF16 tensors/);
+    expect(file.get('w').data[0]).toBe(7);
+    file.free();
+    expect(() => file.get('w')).toThrow(/this file was freed/);
+    expect(() => f.safetensors(writeSafetensors({ m: { dtype: 'BOOL', shape: [3], data: new Uint8Array(4) } })))
+      .toThrow(/is BOOL\[3\] = 3 bytes, but data_offsets span 4/);
   });
 
   it('rejects what is not bytes', async () => {
