@@ -3,6 +3,7 @@
 // Float32Arrays in and out, as a user without Tensors calls it). Every build exports every kernel
 // and layer API, so a missing one is an error in the report, never a silently empty column.
 import { init } from 'ffwd';
+import { llamaCheckpoint } from './checkpoints.js';
 import { KERNELS, kernelById } from './kernels.js';
 
 const instances = new Map();
@@ -81,6 +82,20 @@ export async function create({ build, copy = false, instance: given }) {
         return y instanceof Float32Array ? y : y.data;
       };
       return { call, output, api: model.api, release: () => release(...model.parts, ...outs, copy ? null : xt) };
+    },
+    /** The LLaMA MLP (or sublayer) loaded by fromPretrained from its checkpoint's bytes. */
+    swiglu(weights, x, batch, sublayer) {
+      const { bytes, config } = llamaCheckpoint(weights);
+      const block = f.feedForward.fromPretrained(bytes, config, { sublayer });
+      const input = x.subarray(0, batch * block.inFeatures);
+      const xt = copy ? input : f.tensor(input);
+      const yt = copy ? undefined : f.tensor(batch * block.outFeatures);
+      const call = () => block.forward(xt, batch, yt);
+      const output = () => {
+        const y = call();
+        return y instanceof Float32Array ? y : y.data;
+      };
+      return { call, output, api: 'fromPretrained', release: () => release(block, yt, copy ? null : xt) };
     },
     close() {},
   };

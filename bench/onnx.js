@@ -165,6 +165,37 @@ export function layersModel({ layers, activationNodes, opsets = { '': 20 } }) {
   });
 }
 
+/**
+ * The LLaMA MLP as its ONNX export computes it: down(silu(x·Gᵀ) ⊙ x·Uᵀ) as MatMul, Sigmoid, Mul, Mul,
+ * MatMul; with `sublayer`, x + MLP(RMSNorm(x)) (onnxruntime's SimplifiedLayerNormalization, Add).
+ */
+export function swigluModel({ weights, sublayer, opsets }) {
+  const { gate, up, down, norm, eps } = weights;
+  const [D, H] = [norm.length, gate.length / norm.length];
+  const nodes = [];
+  let input = 'x';
+  if (sublayer) {
+    nodes.push({ op: 'SimplifiedLayerNormalization', inputs: ['x', 'scale'], outputs: ['n'], attributes: { epsilon: eps, axis: { int: -1 } } });
+    input = 'n';
+  }
+  nodes.push(
+    { op: 'MatMul', inputs: [input, 'wg'], outputs: ['g'] },
+    { op: 'Sigmoid', inputs: ['g'], outputs: ['s'] },
+    { op: 'Mul', inputs: ['g', 's'], outputs: ['a'] },
+    { op: 'MatMul', inputs: [input, 'wu'], outputs: ['u'] },
+    { op: 'Mul', inputs: ['a', 'u'], outputs: ['h'] },
+    { op: 'MatMul', inputs: ['h', 'wd'], outputs: [sublayer ? 'm' : 'y'] },
+  );
+  if (sublayer) nodes.push({ op: 'Add', inputs: ['m', 'x'], outputs: ['y'] });
+  const initializers = [
+    { name: 'wg', dims: [D, H], data: transpose(gate, H, D) },
+    { name: 'wu', dims: [D, H], data: transpose(up, H, D) },
+    { name: 'wd', dims: [H, D], data: transpose(down, D, H) },
+    ...(sublayer ? [{ name: 'scale', dims: [D], data: norm }] : []),
+  ];
+  return model({ nodes, inputs: [{ name: 'x', dims: ['batch', D] }], outputs: [{ name: 'y', dims: ['batch', D] }], initializers, opsets });
+}
+
 /** [rows, cols] row-major → [cols, rows] row-major. */
 export function transpose(a, rows, cols) {
   const out = new Float32Array(a.length);

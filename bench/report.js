@@ -4,6 +4,7 @@ import { DISTRIBUTIONS } from './data.js';
 import { KERNELS } from './kernels.js';
 import { IMPLEMENTATIONS } from './implementations.js';
 import { WORKLOADS } from './layers.js';
+import { CHECKPOINT_WORKLOADS, checkpointFigures } from './checkpoints.js';
 import { activationSvg } from './svg.js';
 import { num, sci, table, times } from './table.js';
 
@@ -97,9 +98,9 @@ function peakFraction(row, peaks) {
   return peak ? row.gflops / (peak * (implOf(row.impl)?.threads ?? 1)) : undefined;
 }
 
-function layersText(rows, ratios, peaks) {
+function layersText(rows, ratios, peaks, workloads = WORKLOADS) {
   const out = [];
-  for (const w of WORKLOADS) {
+  for (const w of workloads) {
     const wrows = rows.filter((r) => r.workload === w.id);
     if (wrows.length === 0) continue;
     const batches = [...new Set(wrows.map((r) => r.batch))];
@@ -170,7 +171,7 @@ function coldText(cold, sizes) {
 function errorsText(results) {
   const lines = (results.implementations ?? []).filter((i) => i.error).map((i) => `${i.key}: could not open: ${i.error}`);
   const byMessage = new Map();
-  for (const r of [...(results.activations ?? []), ...(results.layers ?? [])].filter((x) => x.error)) {
+  for (const r of [...(results.activations ?? []), ...(results.layers ?? []), ...(results.checkpoints ?? [])].filter((x) => x.error)) {
     const what = r.kernel ?? r.workload;
     const key = `${what}\u0000${r.error}`;
     if (!byMessage.has(key)) byMessage.set(key, { what, error: r.error, impls: new Set(), cases: new Set() });
@@ -210,6 +211,12 @@ export function summarize(results) {
     }
     results.layerRatios = ratiosOf(results.layers, ['workload', 'batch']);
     parts.push(layersText(results.layers, results.layerRatios, results.peak));
+  }
+  if (results.checkpoints) {
+    results.checkpointRatios = ratiosOf(results.checkpoints, ['workload', 'batch']);
+    results.checkpointFigures = checkpointFigures(results.checkpoints);
+    parts.push(layersText(results.checkpoints, results.checkpointRatios, results.peak, CHECKPOINT_WORKLOADS));
+    parts.push(table(['impl', 'batch', 'figure', 'value'], results.checkpointFigures.map((f) => [shortOf(f.impl), f.batch, f.what, f.value.toFixed(3)])), '');
   }
   if (results.cold || results.sizes) parts.push(coldText(results.cold, results.sizes));
   parts.push(errorsText(results));

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm run bench: ffwd against onnxruntime-web, tfjs-backend-wasm and plain JavaScript, all in this
 // one process, on the same data, round-robin, medians. Sections: peak (the machine's WASM SIMD
-// limit), activations, ffn (FFN block and square GEMM), cold (start-up and module sizes).
-//   node bench/run.js [--quick] [--only activations,ffn,peak,cold] [--rounds N] [--target-ms MS]
+// limit), activations, ffn (FFN block and square GEMM), checkpoints (a LLaMA MLP loaded by
+// fromPretrained, its sublayer), cold (start-up and module sizes).
+//   node bench/run.js [--quick] [--only activations,ffn,checkpoints,peak,cold] [--rounds N] [--target-ms MS]
 // Relaxed SIMD needs a V8 flag on Node 20; it is set here, before any module is compiled, so the
 // plain `node bench/run.js` measures both ffwd builds. Everything else is imported after it.
 import { existsSync } from 'node:fs';
@@ -13,7 +14,7 @@ import v8 from 'node:v8';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-const SECTIONS = ['peak', 'activations', 'ffn', 'cold'];
+const SECTIONS = ['peak', 'activations', 'ffn', 'checkpoints', 'cold'];
 const root = new URL('..', import.meta.url);
 
 function parseArgs(argv) {
@@ -26,7 +27,7 @@ function parseArgs(argv) {
     else if (flag === '--rounds') options.rounds = Number(value());
     else if (flag === '--target-ms') options.targetMs = Number(value());
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node bench/run.js [--quick] [--only activations|ffn|peak|cold[,…]] [--rounds N] [--target-ms MS]');
+      console.log('usage: node bench/run.js [--quick] [--only activations|ffn|checkpoints|peak|cold[,…]] [--rounds N] [--target-ms MS]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${argv[i]}`);
   }
@@ -64,7 +65,7 @@ async function main() {
   // The peak is a best run: measured before and again after the timed sections, so that one busy
   // moment on a shared machine does not set it.
   const measurePeaks = async () => {
-    if (!has('peak') && !has('ffn')) return undefined;
+    if (!has('peak') && !has('ffn') && !has('checkpoints')) return undefined;
     log('peak…');
     const peak = await import('./peak.js');
     return peak.measurePeaks({ rounds: options.quick ? 3 : 9, targetMs: 30 });
@@ -86,6 +87,9 @@ async function main() {
     (await import('./activations.js')).activationSection({ impls, timing, log }),
   );
   await timedSection('ffn', 'layers', async (impls) => (await import('./layers.js')).layersSection({ impls, timing, log }));
+  await timedSection('checkpoints', 'checkpoints', async (impls) =>
+    (await import('./checkpoints.js')).checkpointsSection({ impls, timing, log }),
+  );
   if (results.peak) results.peak = (await import('./peak.js')).mergePeaks(results.peak, await measurePeaks());
   if (has('cold')) {
     log('cold…');

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-web';
 import { LEAKY_SLOPE } from '../kernels.js';
-import { layersModel, unaryModel } from '../onnx.js';
+import { layersModel, swigluModel, unaryModel } from '../onnx.js';
 
 const require = createRequire(import.meta.url);
 const node = (op, inputs, outputs, extra = {}) => ({ op, inputs, outputs, ...extra });
@@ -69,6 +69,10 @@ export async function create({ threads = 1 } = {}) {
     layers(layers, x, batch) {
       const bytes = layersModel({ layers, activationNodes: (id, a, b) => GRAPHS[id](a, b), opsets: OPSETS });
       return runner(bytes, x.subarray(0, batch * layers[0].inFeatures), [batch, layers[0].inFeatures]);
+    },
+    swiglu(weights, x, batch, sublayer) {
+      const width = weights.norm.length;
+      return runner(swigluModel({ weights, sublayer, opsets: OPSETS }), x.subarray(0, batch * width), [batch, width]);
     },
     close() {},
   };
