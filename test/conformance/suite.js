@@ -448,6 +448,57 @@ export async function conformance({ runtime, init, build = 'auto', module, expec
     ffn.free();
   });
 
+  await c.run('gated sublayer', async () => {
+    // LLaMA's wiring: x + down(silu(gate(n)) ⊙ up(n)), n = RMSNorm(x)·w
+    const [batch, d, h] = [5, 24, 40];
+    const next = random(4242);
+    const uniform = (scale, n) => Float32Array.from({ length: n }, () => Math.fround(((next() / 2 ** 32) * 2 - 1) * scale));
+    const [wg, wu, wd] = [uniform(0.4, h * d), uniform(0.4, h * d), uniform(0.3, d * h)];
+    const nw = uniform(1, d).map((v) => 1 + v / 2);
+    const xs = uniform(2, batch * d);
+    const block = ffwd.feedForward({
+      gate: { weight: wg, inFeatures: d, outFeatures: h },
+      up: { weight: wu, inFeatures: d, outFeatures: h },
+      down: { weight: wd, inFeatures: h, outFeatures: d },
+      activation: 'silu',
+      wiring: 'pre_norm',
+      norm: { kind: 'rms', weight: nw, eps: 1e-6 },
+    });
+    const x = ffwd.tensor(xs);
+    const y = block.forward(x, batch);
+    let worst = 0;
+    for (let b = 0; b < batch; b++) {
+      const row = xs.subarray(b * d, (b + 1) * d);
+      const rms = Math.sqrt(row.reduce((s, v) => s + v * v, 0) / d + 1e-6);
+      const n = Array.from(row, (v, i) => (v / rms) * nw[i]);
+      const hidden = [];
+      for (let j = 0; j < h; j++) {
+        let g = 0;
+        let u = 0;
+        for (let i = 0; i < d; i++) {
+          g += n[i] * wg[j * d + i];
+          u += n[i] * wu[j * d + i];
+        }
+        hidden.push((g / (1 + Math.exp(-g))) * u);
+      }
+      for (let o = 0; o < d; o++) {
+        let s = row[o];
+        let mag = Math.abs(row[o]);
+        for (let j = 0; j < h; j++) {
+          s += hidden[j] * wd[o * h + j];
+          mag += Math.abs(hidden[j] * wd[o * h + j]);
+        }
+        worst = Math.max(worst, Math.abs(y.data[b * d + o] - s) / Math.max(mag, 1e-30));
+      }
+    }
+    c.notes.gatedRelError = worst;
+    c.ok('gated sublayer (RMSNorm, SwiGLU, residual): matches float64 within 1e-5·√K', worst <= 1e-5 * Math.sqrt(h), `relative error ${worst}`);
+    c.checksums['sublayer(swiglu)'] = fnv1a(bitsView(y.data));
+    x.free();
+    y.free();
+    block.free();
+  });
+
   return result();
 }
 
