@@ -5,7 +5,7 @@
 import { geluFar, geluErfFastF32, geluNear, phiTailRatio64 } from './math/erf';
 import { exp64 } from './math/exp';
 import {
-  geluTanhIsNear, geluTanhIsNear2, geluTanhNear, sigmoid64, sigmoidGrad64, tanhGrad64, xSigmoid64, xSigmoidGrad64,
+  geluTanhIsNear, geluTanhIsNear2, geluTanhNearLanes, geluTanhNear, sigmoid64, sigmoidGrad64, tanhGrad64, xSigmoid64, xSigmoidGrad64,
 } from './math/sigmoid';
 import { tanh64 } from './math/tanh';
 import { hi64, lo64, narrow } from './math/wide';
@@ -152,12 +152,15 @@ const GELU_10_MAX = f32x4.splat(10.0);
     if (this.isNear(x)) return geluTanhNear(x);
     return this.far(x);
   }
-  /** Every lane |x| ≤ 3: the float32 throughput path applies; other vectors evaluate in float64
-   *  (so a result may differ by an ulp, within the contract, with the path of its group). */
+  /** Every lane |x| ≤ 3: the float32 throughput path applies; other vectors evaluate in float64,
+   *  except their lanes |x| ≤ 3, which keep the near path's bits: an element's result never depends
+   *  on its neighbours, so not on the batch, the chunk or the thread that computes it. */
   @inline isNear(x: v128): bool { return geluTanhIsNear(x); }
   @inline isNear2(x: v128, y: v128): bool { return geluTanhIsNear2(x, y); }
   @inline near(x: v128): v128 { return geluTanhNear(x); }
-  @inline far(x: v128): v128 { return narrow(geluTanh64(lo64(x)), geluTanh64(hi64(x))); }
+  @inline far(x: v128): v128 {
+    return v128.bitselect(geluTanhNear(x), narrow(geluTanh64(lo64(x)), geluTanh64(hi64(x))), geluTanhNearLanes(x));
+  }
   @inline backward(x: v128, dy: v128, p: v128): v128 {
     return narrow(f64x2.mul(geluTanhGrad64(lo64(x)), lo64(dy)), f64x2.mul(geluTanhGrad64(hi64(x)), hi64(dy)));
   }

@@ -2,10 +2,9 @@
 // inlined into the loop: `changetype<Op>(0)` names the class without allocating an instance.
 // A tail of n % 4 elements goes through the same vector code via a 16-byte scratch, so the last
 // elements get bit-identical results and nothing past the buffers is read or written. The scratch's
-// unused lanes are zeroed first: kernels that pick a path per vector must not see stale data.
-
-const tail = memory.data(16, 16);
-const tail2 = memory.data(16, 16);
+// unused lanes are zeroed first: kernels that pick a path per vector must not see stale data. The
+// scratch is this thread's (scratch.ts): threads run tails at the same time.
+import { tailScratch } from './scratch';
 
 /** y[i] = Op.forward(x[i], p) for i < n; y may equal x. */
 @inline export function mapForward<Op>(x: usize, y: usize, n: i32, p: v128): void {
@@ -30,6 +29,7 @@ const tail2 = memory.data(16, 16);
   }
   const rest = <usize>(n & 3) << 2;
   if (rest) {
+    const tail = tailScratch;
     v128.store(tail, f32x4.splat(0));
     memory.copy(tail, x + body, rest);
     v128.store(tail, op.forward(v128.load(tail), p));
@@ -58,6 +58,8 @@ const tail2 = memory.data(16, 16);
   }
   const rest = <usize>(n & 3) << 2;
   if (rest) {
+    const tail = tailScratch;
+    const tail2 = tailScratch + 16;
     v128.store(tail, f32x4.splat(0));
     v128.store(tail2, f32x4.splat(0));
     memory.copy(tail, a + body, rest);
@@ -118,6 +120,7 @@ const tail2 = memory.data(16, 16);
   }
   const rest = <usize>(n & 3) << 2;
   if (rest) {
+    const tail = tailScratch;
     memory.copy(tail, x + body, rest);
     v128.store(tail, op.forward(v128.load(tail), p));
     memory.copy(y + body, tail, rest);

@@ -8,20 +8,23 @@
 // cancel. The float64 arithmetic is plain mul/add (no madd64): both builds give the same bits.
 // Special values follow the formula, as PyTorch: a NaN or ±∞ in a row makes its statistics NaN or ∞
 // (that row only); eps = 0 on a constant row gives 1/√0 = ∞ and (x − mean)·∞ = 0·∞ = NaN.
-// A tail of n % 4 floats goes through a zeroed 16-byte scratch: nothing past a row, the weight or the
-// bias is read or written.
+// A tail of n % 4 floats goes through a zeroed 16-byte scratch (this thread's, scratch.ts): nothing
+// past a row, the weight or the bias is read or written.
 import { hi64, lo64, narrow } from './math/wide';
+import { tailScratch } from './scratch';
 
-const tail = memory.data(16, 16);
 const LANES = i32x4(0, 1, 2, 3);
 const ZERO = f64x2.splat(0);
 
 /** The `bytes` (< 16) bytes at p, zero-padded to one vector. */
 @inline function loadTail(p: usize, bytes: usize): v128 {
+  const tail = normTail();
   v128.store(tail, ZERO);
   memory.copy(tail, p, bytes);
   return v128.load(tail);
 }
+
+@inline function normTail(): usize { return tailScratch + 32; }
 
 /** What one float64 lane pair adds to the row's sum: x, or with `squared`, (x − centre)². */
 @inline function term(x: v128, centre: v128, squared: bool): v128 {
@@ -103,6 +106,7 @@ const ZERO = f64x2.splat(0);
     const v = loadTail(x + body, rest);
     const w = hasWeight ? loadTail(weight + body, rest) : ZERO;
     const b = hasBias ? loadTail(bias + body, rest) : ZERO;
+    const tail = normTail();
     v128.store(tail, normalise4(v, w, b, mean, rstd, shift, centred, hasWeight, hasBias));
     memory.copy(y + body, tail, rest);
   }

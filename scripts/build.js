@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds both .wasm targets (asc, then wasm-opt) and the TypeScript (tsc).
+// Builds the four .wasm targets (asc, then wasm-opt) and the TypeScript (tsc): simd and relaxed, and
+// their shared-memory twins for threads (memory imported, shared, with a declared maximum).
 // `--if-stale` skips the work when every output is newer than every input (npm test/start use it).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -9,10 +10,15 @@ const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(bin(cmd), args, { cwd: root, stdio: 'inherit' });
 
-const TARGETS = ['simd', 'relaxed'];
-// asc's default features plus SIMD (and relaxed SIMD): wasm-opt must allow exactly what asc emitted.
+const TARGETS = ['simd', 'relaxed', 'simd-shared', 'relaxed-shared'];
+// asc's default features plus SIMD (and relaxed SIMD, threads): wasm-opt must allow exactly what asc emitted.
 const BASE_FEATURES = ['sign-ext', 'mutable-globals', 'nontrapping-float-to-int', 'bulk-memory', 'simd'];
-const FEATURES = { simd: BASE_FEATURES, relaxed: [...BASE_FEATURES, 'relaxed-simd'] };
+const FEATURES = {
+  simd: BASE_FEATURES,
+  relaxed: [...BASE_FEATURES, 'relaxed-simd'],
+  'simd-shared': [...BASE_FEATURES, 'threads'],
+  'relaxed-shared': [...BASE_FEATURES, 'relaxed-simd', 'threads'],
+};
 
 function newest(path) {
   const stat = statSync(path);

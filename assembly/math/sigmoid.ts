@@ -87,7 +87,12 @@ const GT_NEAR = f32x4.splat(3.0);
 
 /** Every lane has |x| ≤ 3 (so none is NaN): geluTanhNear applies. */
 @inline export function geluTanhIsNear(x: v128): bool {
-  return i32x4.all_true(f32x4.le(v128.and(x, GT_ABS), GT_NEAR));
+  return i32x4.all_true(geluTanhNearLanes(x));
+}
+
+/** All ones on the lanes of x that geluTanhNear accepts (|x| ≤ 3). */
+@inline export function geluTanhNearLanes(x: v128): v128 {
+  return f32x4.le(v128.and(x, GT_ABS), GT_NEAR);
 }
 
 /** geluTanhIsNear of both vectors. */
