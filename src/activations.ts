@@ -75,8 +75,6 @@ export function activationName(id: unknown): ActivationName | undefined {
   return undefined;
 }
 
-type Raw = (...args: number[]) => void;
-
 /** Operands of one elementwise call: every input as long as the first. */
 function operands(names: string[], values: unknown[], out: unknown): { inputs: Input[]; output: Output; n: number } {
   const first = values[0] as { length?: unknown } | null | undefined;
@@ -88,10 +86,9 @@ function operands(names: string[], values: unknown[], out: unknown): { inputs: I
 
 /** Builds the public forward function of one row. */
 export function forwardOf(heap: Heap, name: string, row: Row): Forward | ForwardWithSlope {
-  const kernel = heap.exports[row.forward] as unknown as Raw;
   const run = (x: unknown, out: unknown, ...param: number[]) => {
     const { inputs, output, n } = operands(['x'], [x], out);
-    return runKernel(heap, name, inputs, output, ([p], y) => kernel(p, y, n, ...param));
+    return runKernel(heap, name, inputs, output, ([p], y) => heap.parallel.map(row.forward, [p], y, n, param));
   };
   if (row.slope === undefined) return ((x: unknown, out?: unknown) => run(x, out)) as Forward;
   const fallback = row.slope;
@@ -103,11 +100,10 @@ export function forwardOf(heap: Heap, name: string, row: Row): Forward | Forward
 
 /** Builds the public backward function (dx = dy ⊙ f′(x)) of one row. */
 export function backwardOf(heap: Heap, name: string, row: Row): Backward | BackwardWithSlope {
-  const kernel = heap.exports[row.backward] as unknown as Raw;
   const where = `${name}Backward`;
   const run = (x: unknown, dy: unknown, out: unknown, ...param: number[]) => {
     const { inputs, output, n } = operands(['x', 'dy'], [x, dy], out);
-    return runKernel(heap, where, inputs, output, ([p, q], y) => kernel(p, q, y, n, ...param));
+    return runKernel(heap, where, inputs, output, ([p, q], y) => heap.parallel.map(row.backward, [p, q], y, n, param));
   };
   if (row.slope === undefined) return ((x: unknown, dy: unknown, out?: unknown) => run(x, dy, out)) as Backward;
   const fallback = row.slope;

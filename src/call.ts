@@ -23,6 +23,7 @@ export interface Input {
 export type Output = Omit<Input, 'name'>;
 
 export function runKernel(heap: Heap, where: string, inputs: Input[], output: Output, kernel: Kernel): Operand {
+  heap.checkOpen();
   const { value: out, length: outLength, why: outWhy } = output;
   const first = inputs[0];
   if (first.value instanceof Tensor) {

@@ -12,6 +12,8 @@ export interface KernelExports {
   free(ptr: Ptr): void;
   heapSize(): number;
   setMemoryLimit(bytes: number): void;
+  /** Points this instance's n % 4 tail scratch (48 bytes) at ptr: each thread's instance has its own. */
+  setTailScratch(ptr: number): void;
   bf16ToF32(src: Ptr, dst: Ptr, n: number): void;
   f16ToF32(src: Ptr, dst: Ptr, n: number): void;
   packedBytes(inFeatures: number, outFeatures: number): number;

@@ -179,7 +179,7 @@ export class FeedForward {
     if (wiring === 'sandwich') {
       this.down.run(hidden, y, batch);
       this.postNorm!.run(y, y, batch);
-      this.#heap.exports.add(y, residual, y, n);
+      this.#heap.parallel.map('add', [y, residual], y, n, []);
     } else {
       this.down.run(hidden, y, batch, residual);
       if (wiring === 'post_norm') this.norm!.run(y, y, batch);

@@ -12,7 +12,10 @@ import type { Layout } from './linear.js';
 import type { CheckpointFiles } from './pretrained/checkpoint.js';
 import { type PretrainedOptions, type ProjectionNames, fromPretrained, fromSafetensors } from './pretrained/index.js';
 import { type LayerSpec, Sequential } from './sequential.js';
-import { type Build, type DefaultSource, type ModuleSource, buildOf, chooseBuild, instantiate } from './runtime.js';
+import { type Build, type DefaultSource, type ModuleSource, buildOf, chooseBuild, importsMemory, instantiate } from './runtime.js';
+import type { Pool, SpawnWorker } from './threads/pool.js';
+import { memoryImports, requestedThreads, startThreads } from './threads/start.js';
+import { whyNoThreads } from './threads/support.js';
 
 export interface InitOptions {
   /** 'auto' (default) takes relaxed SIMD where the runtime validates it, else plain SIMD128. */
@@ -21,6 +24,22 @@ export interface InitOptions {
   module?: ModuleSource;
   /** Most bytes of linear memory this instance may grow to (default 1 GiB, at most 4 GiB). */
   maxMemory?: number;
+  /**
+   * Threads the kernels run on, the calling thread included: a number, or 'auto' (the platform's
+   * cores, at most 8). Default 1. Where the platform allows fewer, `threads` says how many run and
+   * `threadsUnavailable` why.
+   */
+  threads?: number | 'auto';
+}
+
+/** What differs between the platform entries (index.*.ts). */
+export interface Platform {
+  defaultSource: DefaultSource;
+  fetchSource: (location: string | URL) => Promise<ModuleSource>;
+  /** Logical cores ('auto' threads). */
+  cores(): number;
+  /** Starts a worker on threads/worker.js; null where the platform has no workers. */
+  spawnWorker: SpawnWorker | null;
 }
 
 export const DEFAULT_MAX_MEMORY = 2 ** 30;
@@ -53,9 +72,18 @@ export class Ffwd {
   declare readonly quickGelu: Forward;
   declare readonly quickGeluBackward: Backward;
 
-  constructor(heap: Heap) {
+  /** Threads the kernels run on, this one included (1 unless init was given `threads`). */
+  readonly threads: number;
+  /** Why fewer threads run than init was asked for, in words; null when as many run as were asked. */
+  readonly threadsUnavailable: string | null;
+  readonly #pool: Pool | null;
+
+  constructor(heap: Heap, pool: Pool | null = null, threadsUnavailable: string | null = null) {
     this.heap = heap;
     this.build = buildOf(heap.exports);
+    this.#pool = pool;
+    this.threads = heap.parallel.threads;
+    this.threadsUnavailable = threadsUnavailable;
     const self = this as unknown as Record<string, unknown>;
     for (const [name, row] of Object.entries(ACTIVATIONS)) {
       self[name] = forwardOf(heap, name, row);
@@ -147,31 +175,67 @@ export class Ffwd {
   get memoryBytes(): number {
     return this.heap.buffer.byteLength;
   }
+
+  get closed(): boolean {
+    return this.heap.closed;
+  }
+
+  /** Ends the worker threads; any call afterwards throws. Resolves once the workers have exited. */
+  close(): Promise<void> {
+    if (this.heap.closed) return Promise.resolve();
+    this.heap.parallel.free();
+    this.heap.close();
+    return this.#pool?.close() ?? Promise.resolve();
+  }
+
+  [Symbol.dispose](): void {
+    void this.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
 
-/** Makes the platform's `init`: only where the default .wasm comes from differs between platforms. */
-export function createInit(defaultSource: DefaultSource, fetchSource: (location: string | URL) => Promise<ModuleSource>) {
+/** Makes the platform's `init`: where the default .wasm comes from and how workers start differ. */
+export function createInit(platform: Platform) {
   return async function init(options: InitOptions = {}): Promise<Ffwd> {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`init: options must be an object, got ${describe(options)}`);
     }
     const maxMemory = options.maxMemory ?? DEFAULT_MAX_MEMORY;
     checkInteger('init', 'options.maxMemory', maxMemory, 2 * WASM_PAGE, 2 ** 32);
-    let exports;
+    const threads = requestedThreads(options.threads, platform.cores());
+    let unavailable = threads > 1 ? whyNoThreads(platform.spawnWorker !== null) : null;
+    const { imports, maximum } = memoryImports(maxMemory);
+    let instantiated;
     if (options.module !== undefined) {
-      exports = await instantiate(options.module, fetchSource);
+      instantiated = await instantiate(options.module, platform.fetchSource, imports);
+      const { exports } = instantiated;
       const requested = options.build ?? 'auto';
       if (requested !== 'auto') chooseBuild(requested);
       if (requested !== 'auto' && requested !== buildOf(exports)) {
         throw new TypeError(`init: options.module is the '${buildOf(exports)}' build but options.build is '${requested}'`);
       }
+      if (unavailable === null && threads > 1 && !importsMemory(instantiated.module)) {
+        unavailable = `options.module is not a shared-memory build (ffwd.${buildOf(exports)}-shared.wasm runs threads)`;
+      }
     } else {
       const build = chooseBuild(options.build);
-      exports = await instantiate(await defaultSource(build), fetchSource);
+      const shared = threads > 1 && unavailable === null;
+      instantiated = await instantiate(await platform.defaultSource(build, shared), platform.fetchSource, imports);
     }
+    const { exports, module } = instantiated;
     if (exports.memory.buffer.byteLength > maxMemory) {
       throw new RangeError(`init: options.maxMemory is ${maxMemory} bytes, less than the module's initial memory`);
     }
-    return new Ffwd(new Heap(exports, maxMemory));
+    const heap = new Heap(exports, maximum());
+    let pool: Pool | null = null;
+    if (threads > 1 && unavailable === null) {
+      const started = await startThreads(heap, module, threads, platform.spawnWorker!);
+      if (typeof started === 'string') unavailable = started;
+      else pool = started;
+    }
+    return new Ffwd(heap, pool, unavailable);
   };
 }

@@ -130,7 +130,7 @@ export class GatedLinear {
       this.#workspace = null;
       this.#workspace = new Tensor(this.#heap, need);
     }
-    this.#heap.exports.gatedLinear(x, this.#packed, this.#workspace.ptr, h, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope);
+    this.#heap.parallel.gatedLinear(x, this.#packed, this.#workspace.ptr, h, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope);
   }
 
   free(): void {

@@ -145,7 +145,7 @@ export class Linear {
    *  (batch·outFeatures floats, not overlapping y) is added after the activation, in the epilogue. */
   run(x: number, y: number, batch: number, residual = 0): void {
     if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
-    this.#heap.exports.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope, residual);
+    this.#heap.parallel.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope, residual);
   }
 
   free(): void {

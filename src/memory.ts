@@ -2,20 +2,38 @@
 // survive memory growth.
 import type { KernelExports } from './exports.js';
 import { checkInteger, describe } from './errors.js';
+import { Parallel } from './threads/parallel.js';
 
 /** Largest number of float32 elements one Tensor may hold (the 4 GiB wasm32 address space). */
 export const MAX_ELEMENTS = 2 ** 30 - 16;
 
-/** One instance's memory: its exports, allocation, and a cached view of the whole buffer. */
+/** One instance's memory: its exports, allocation, the threads its kernels run on. */
 export class Heap {
   readonly exports: KernelExports;
   readonly maxMemory: number;
-  readonly #live = new FinalizationRegistry<number>((ptr) => this.exports.free(ptr));
+  /** Every kernel call of the layers goes through this (one thread, or a pool's partitions). */
+  parallel: Parallel;
+  #closed = false;
+  readonly #live = new FinalizationRegistry<number>((ptr) => this.#closed || this.exports.free(ptr));
 
   constructor(exports: KernelExports, maxMemory: number) {
     this.exports = exports;
     this.maxMemory = maxMemory;
     exports.setMemoryLimit(maxMemory);
+    this.parallel = new Parallel(this, null);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** After this every allocation and kernel call throws (Ffwd.close). */
+  close(): void {
+    this.#closed = true;
+  }
+
+  checkOpen(): void {
+    if (this.#closed) throw new Error('ffwd: this instance is closed (ffwd.close() was called); call init() for a new one');
   }
 
   get buffer(): ArrayBuffer {
@@ -24,6 +42,7 @@ export class Heap {
 
   /** Allocates `bytes` (64-byte aligned) or throws a RangeError naming the request and the limit. */
   alloc(bytes: number): number {
+    this.checkOpen();
     const ptr = this.exports.alloc(bytes) >>> 0;
     if (ptr === 0) {
       throw new RangeError(
@@ -35,7 +54,7 @@ export class Heap {
   }
 
   free(ptr: number): void {
-    this.exports.free(ptr);
+    if (!this.#closed) this.exports.free(ptr);
   }
 
   /** Registers a tensor so that its block is freed if it is garbage-collected unfreed. */

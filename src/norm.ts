@@ -61,10 +61,9 @@ function checkOptions(where: string, kind: NormKind, options: unknown): Checked 
 
 /** The kernel on raw pointers: x, y, rows, weight, bias (0 for none). */
 function kernelOf(heap: Heap, n: number, { kind, eps, offset }: Checked) {
-  const exports = heap.exports;
   return kind === 'layer'
-    ? (x: number, y: number, rows: number, w: number, b: number) => exports.layerNorm(x, y, rows, n, w, b, eps)
-    : (x: number, y: number, rows: number, w: number) => exports.rmsNorm(x, y, rows, n, w, eps, offset);
+    ? (x: number, y: number, rows: number, w: number, b: number) => heap.parallel.norm('layerNorm', x, y, rows, n, [w, b, eps])
+    : (x: number, y: number, rows: number, w: number) => heap.parallel.norm('rmsNorm', x, y, rows, n, [w, eps, offset]);
 }
 
 /** Hands `use` the pointers of the weight and bias (0 where there is none); `nName` names their length. */

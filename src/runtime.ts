@@ -15,8 +15,15 @@ export type ModuleSource =
   | Response
   | PromiseLike<Response | WebAssembly.Module | BufferSource>;
 
-/** Where the default .wasm of a build comes from on this platform (see the index.*.ts entries). */
-export type DefaultSource = (build: Build) => Promise<ModuleSource>;
+/** Where the default .wasm of a build (or of its shared-memory twin, for threads) comes from on this
+ *  platform (see the index.*.ts entries). */
+export type DefaultSource = (build: Build, shared: boolean) => Promise<ModuleSource>;
+
+/** An instance's exports and the compiled Module (which the threads instantiate again). */
+export interface Instantiated {
+  exports: KernelExports;
+  module: WebAssembly.Module;
+}
 
 export function chooseBuild(requested: unknown): Build {
   if (!hasSimd()) {
@@ -40,34 +47,40 @@ function isResponse(value: unknown): value is Response {
   return typeof Response !== 'undefined' && value instanceof Response;
 }
 
-async function fromResponse(response: Response): Promise<WebAssembly.Instance> {
+async function fromResponse(response: Response, imports: WebAssembly.Imports): Promise<WebAssembly.WebAssemblyInstantiatedSource> {
   if (!response.ok) throw new Error(`init: fetching the module failed: HTTP ${response.status} ${response.url}`);
   if (typeof WebAssembly.instantiateStreaming === 'function') {
     try {
-      return (await WebAssembly.instantiateStreaming(response.clone(), {})).instance;
+      return await WebAssembly.instantiateStreaming(response.clone(), imports);
     } catch (error) {
       // Servers that send the wrong Content-Type make streaming fail: fall back to bytes.
       if (!(error instanceof TypeError)) throw error;
     }
   }
-  return (await WebAssembly.instantiate(await response.arrayBuffer(), {})).instance;
+  return WebAssembly.instantiate(await response.arrayBuffer(), imports);
 }
 
-/** Instantiates `source`, resolving strings and URLs with `fetchSource` (fs on Node, fetch elsewhere). */
+/**
+ * Instantiates `source`, resolving strings and URLs with `fetchSource` (fs on Node, fetch elsewhere);
+ * `imports` carries the shared memory of a threads build (a build that owns its memory ignores it).
+ */
 export async function instantiate(
   source: ModuleSource,
   fetchSource: (location: string | URL) => Promise<ModuleSource>,
-): Promise<KernelExports> {
+  imports: WebAssembly.Imports = {},
+): Promise<Instantiated> {
   let resolved: unknown = await source;
   if (typeof resolved === 'string' || resolved instanceof URL) resolved = await fetchSource(resolved);
   // Responses are checked last: on Node 20 the first touch of the global Response loads undici (~20 ms).
   let instance: WebAssembly.Instance;
+  let module: WebAssembly.Module;
   if (resolved instanceof WebAssembly.Module) {
-    instance = await WebAssembly.instantiate(resolved, {});
+    module = resolved;
+    instance = await WebAssembly.instantiate(resolved, imports);
   } else if (resolved instanceof ArrayBuffer || ArrayBuffer.isView(resolved)) {
-    instance = (await WebAssembly.instantiate(resolved as BufferSource, {})).instance;
+    ({ module, instance } = await WebAssembly.instantiate(resolved as BufferSource, imports));
   } else if (isResponse(resolved)) {
-    instance = await fromResponse(resolved);
+    ({ module, instance } = await fromResponse(resolved, imports));
   } else {
     throw new TypeError(
       `init: options.module must be a WebAssembly.Module, bytes, a URL, a path or a Response, got ${describe(resolved)}`,
@@ -77,7 +90,12 @@ export async function instantiate(
   if (!(exports.memory instanceof WebAssembly.Memory) || typeof exports.alloc !== 'function') {
     throw new TypeError('init: options.module is not an ffwd module (no memory or alloc export)');
   }
-  return exports;
+  return { exports, module };
+}
+
+/** Whether a module is a shared-memory build (it imports its memory). */
+export function importsMemory(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
 }
 
 /** The build an instantiated module was compiled as, read from its RELAXED export. */

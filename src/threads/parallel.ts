@@ -1,0 +1,207 @@
+// Every kernel call of the layers goes through here: with one thread straight to the export; with a
+// pool, cut by a deterministic partition (partition.ts) into one list of export calls per thread.
+//   GEMM, batch ≥ 4 per thread: row ranges of whole strips of 4 (a row's bits never depend on its batch).
+//   GEMM, smaller batches: output panels (8 columns each); batch 1 writes its columns of y in place,
+//     larger batches go through a per-thread temporary whose columns this thread copies into y.
+//   Norms: row ranges. Elementwise kernels: ranges of whole cache lines (16 floats).
+// Below a size where a dispatch (≈ 10–30 µs of wake-up) does not pay, the call stays on this thread.
+import type { KernelExports } from '../exports.js';
+import type { Heap } from '../memory.js';
+import { gatedLinearArgs, linearArgs, scratchBytes, usesSharedScratch } from './gemm-abi.js';
+import { type Range, split } from './partition.js';
+import type { Pool } from './pool.js';
+
+/** Work per thread below which a GEMM stays on fewer threads: multiply-adds. */
+export const GEMM_MACS_PER_THREAD = 1 << 16;
+/** Elements per thread below which an elementwise kernel or a norm stays on fewer threads. */
+export const ELEMENTS_PER_THREAD = 1 << 14;
+const STRIP = 4;
+const NR = 8;
+const LINE_FLOATS = 16;
+
+type Name = keyof KernelExports;
+type Kernel = (...args: number[]) => void;
+
+/** One export call of one thread's share. */
+interface Task {
+  name: Name;
+  args: number[];
+  /** Must not run while another thread runs one (gemm-abi.ts). */
+  serialised: boolean;
+}
+
+export class Parallel {
+  /** Threads that compute, this one included. */
+  readonly threads: number;
+  readonly #heap: Heap;
+  readonly #pool: Pool | null;
+  /** Per thread: a temporary for column ranges, and the GEMM's scratch (both grown on demand). */
+  readonly #temps: { ptr: number; bytes: number }[];
+  readonly #scratches: { ptr: number; bytes: number }[];
+  #dispatches = 0;
+
+  constructor(heap: Heap, pool: Pool | null) {
+    this.#heap = heap;
+    this.#pool = pool;
+    this.threads = pool?.size ?? 1;
+    this.#temps = Array.from({ length: this.threads }, () => ({ ptr: 0, bytes: 0 }));
+    this.#scratches = Array.from({ length: this.threads }, () => ({ ptr: 0, bytes: 0 }));
+  }
+
+  /** Kernel calls so far that ran on more than one thread (tests and tuning read it). */
+  get dispatches(): number {
+    return this.#dispatches;
+  }
+
+  /** y = act(x·Wᵀ + b) + residual over packed panels (the export's contract). */
+  linear(x: number, packed: number, y: number, batch: number, inF: number, outF: number, act: number, param: number, residual: number): void {
+    const parts = this.#parts(batch * inF * outF, GEMM_MACS_PER_THREAD);
+    if (parts === 1) return this.#direct('linear', linearArgs(x, packed, y, batch, inF, outF, act, param, residual, this.#scratch(0, inF)));
+    if (batch >= STRIP * parts) {
+      const calls = split(batch, parts, STRIP).map(({ start, count }, t) =>
+        this.#call('linear', linearArgs(x + start * inF * 4, packed, y + start * outF * 4, count, inF, outF, act, param,
+          residual === 0 ? 0 : residual + start * outF * 4, this.#scratch(t, inF)), usesSharedScratch(count, inF)));
+      return this.#dispatch(calls.map((c) => [c]));
+    }
+    const ranges = this.#panels(outF, parts, batch);
+    const stride = (inF + 1) * NR * 4;
+    const direct = batch === 1;
+    const calls = ranges.map(({ start, count }, t) => {
+      const [c0, cols] = columnsOf(start, count, outF);
+      const out = direct ? y + c0 * 4 : this.#temp(t, batch * cols * 4);
+      const r = direct && residual !== 0 ? residual + c0 * 4 : 0;
+      return [this.#call('linear', linearArgs(x, packed + start * stride, out, batch, inF, cols, act, param, r, this.#scratch(t, inF)), usesSharedScratch(batch, inF))];
+    });
+    this.#dispatch(calls);
+    if (direct) return;
+    this.#gatherColumns(ranges, y, batch, outF);
+    // The epilogue adds the residual after the activation: the same add, on the gathered rows.
+    if (residual !== 0) this.#direct('add', [y, residual, y, batch * outF]);
+  }
+
+  /** h = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), ws the [gate | up] workspace (the export's contract). */
+  gatedLinear(x: number, packed: number, ws: number, h: number, batch: number, inF: number, hidden: number, act: number, param: number): void {
+    const parts = this.#parts(batch * inF * hidden * 2, GEMM_MACS_PER_THREAD);
+    if (parts === 1) return this.#direct('gatedLinear', gatedLinearArgs(x, packed, ws, h, batch, inF, hidden, act, param, this.#scratch(0, inF)));
+    if (batch >= STRIP * parts) {
+      const wsRow = 2 * NR * Math.ceil(hidden / NR) * 4;
+      const calls = split(batch, parts, STRIP).map(({ start, count }, t) =>
+        this.#call('gatedLinear', gatedLinearArgs(x + start * inF * 4, packed, ws + start * wsRow, h + start * hidden * 4, count,
+          inF, hidden, act, param, this.#scratch(t, inF)), usesSharedScratch(count, inF)));
+      return this.#dispatch(calls.map((c) => [c]));
+    }
+    // Gate and up panels of the same columns from their two halves of `packed`: the gate activated
+    // by linear's epilogue, then the product, as gatedLinear's epilogue does on its rows.
+    const ranges = this.#panels(hidden, parts, batch);
+    const stride = (inF + 1) * NR * 4;
+    const upPanels = packed + Math.ceil(hidden / NR) * stride;
+    const direct = batch === 1;
+    const serialised = usesSharedScratch(batch, inF);
+    const calls = ranges.map(({ start, count }, t) => {
+      const [c0, cols] = columnsOf(start, count, hidden);
+      const n = batch * cols;
+      const gate = this.#temp(t, 2 * n * 4);
+      const up = gate + n * 4;
+      return [
+        this.#call('linear', linearArgs(x, packed + start * stride, gate, batch, inF, cols, act, param, 0, this.#scratch(t, inF)), serialised),
+        this.#call('linear', linearArgs(x, upPanels + start * stride, up, batch, inF, cols, 0, 0, 0, this.#scratch(t, inF)), serialised),
+        this.#call('multiply', [gate, up, direct ? h + c0 * 4 : gate, n], false),
+      ];
+    });
+    this.#dispatch(calls);
+    if (!direct) this.#gatherColumns(ranges, h, batch, hidden);
+  }
+
+  /** layerNorm or rmsNorm over `rows` rows of n floats: `rest` are the export's arguments after n. */
+  norm(kernel: 'layerNorm' | 'rmsNorm', x: number, y: number, rows: number, n: number, rest: number[]): void {
+    const parts = Math.max(1, Math.min(rows, this.#parts(rows * n, ELEMENTS_PER_THREAD)));
+    const calls = split(rows, parts).map(({ start, count }) =>
+      [this.#call(kernel, [x + start * n * 4, y + start * n * 4, count, n, ...rest], false)]);
+    this.#dispatch(calls);
+  }
+
+  /** An elementwise kernel: kernel(...inputs, y, n, ...params), every operand n floats. */
+  map(kernel: Name, inputs: number[], y: number, n: number, params: number[]): void {
+    const parts = this.#parts(n, ELEMENTS_PER_THREAD);
+    const calls = split(n, parts, LINE_FLOATS).map(({ start, count }) =>
+      [this.#call(kernel, [...inputs.map((p) => p + start * 4), y + start * 4, count, ...params], false)]);
+    this.#dispatch(calls);
+  }
+
+  /** Gives back the temporaries and scratches (the pool is closed by its owner). */
+  free(): void {
+    for (const block of [...this.#temps, ...this.#scratches]) {
+      if (block.ptr !== 0) this.#heap.free(block.ptr);
+      block.ptr = 0;
+      block.bytes = 0;
+    }
+  }
+
+  /** How many threads `work` units deserve at `perThread` units each (1 … threads). */
+  #parts(work: number, perThread: number): number {
+    return Math.max(1, Math.min(this.threads, Math.floor(work / perThread)));
+  }
+
+  /** Panel ranges of outF columns; one row runs three panels at a time (the 1×24 tile). */
+  #panels(outF: number, parts: number, batch: number): Range[] {
+    return split(Math.ceil(outF / NR), parts, batch === 1 ? 3 : 1);
+  }
+
+  /** Copies each range's [batch, cols] temporary into its columns of y[batch, width]. */
+  #gatherColumns(ranges: Range[], y: number, batch: number, width: number): void {
+    const memory = new Float32Array(this.#heap.buffer);
+    ranges.forEach(({ start, count }, t) => {
+      const [c0, cols] = columnsOf(start, count, width);
+      const from = this.#temps[t].ptr / 4;
+      for (let r = 0; r < batch; r++) memory.copyWithin(y / 4 + r * width + c0, from + r * cols, from + (r + 1) * cols);
+    });
+  }
+
+  #call(name: Name, args: number[], serialised: boolean): Task {
+    return { name, args, serialised };
+  }
+
+  #direct(name: Name, args: number[]): void {
+    this.#heap.checkOpen();
+    (this.#heap.exports[name] as unknown as Kernel)(...args);
+  }
+
+  /** Runs perThread[t] on thread t (0 is this one); one share (or none: n = 0) runs here without a dispatch. */
+  #dispatch(perThread: Task[][]): void {
+    if (perThread.length <= 1) {
+      for (const { name, args } of perThread[0] ?? []) this.#direct(name, args);
+      return;
+    }
+    this.#heap.checkOpen();
+    this.#dispatches++;
+    const pool = this.#pool!;
+    pool.run(perThread.map((tasks) => tasks.map(({ name, args, serialised }) => ({ kernel: pool.kernel(name), args, serialised }))));
+  }
+
+  /** Thread t's temporary of at least `bytes`; grown here, on the calling thread (the allocator's). */
+  #temp(t: number, bytes: number): number {
+    return this.#grow(this.#temps[t], bytes);
+  }
+
+  #scratch(t: number, inF: number): number {
+    const bytes = scratchBytes(this.#heap.exports, inF);
+    return bytes === 0 ? 0 : this.#grow(this.#scratches[t], bytes);
+  }
+
+  #grow(block: { ptr: number; bytes: number }, bytes: number): number {
+    if (block.bytes < bytes) {
+      if (block.ptr !== 0) this.#heap.free(block.ptr);
+      block.ptr = 0;
+      block.bytes = 0;
+      block.ptr = this.#heap.alloc(bytes);
+      block.bytes = bytes;
+    }
+    return block.ptr;
+  }
+}
+
+/** The first column and the column count of a panel range, clipped to `width`. */
+function columnsOf(start: number, count: number, width: number): [number, number] {
+  const c0 = start * NR;
+  return [c0, Math.min(width, (start + count) * NR) - c0];
+}

@@ -1,0 +1,26 @@
+// Deterministic partitions: which thread computes which part. They depend only on the shape and the
+// number of threads (never on timing) and never split a dot product (K), so every output is computed
+// by exactly the code that computes it on one thread: the bits are the same.
+
+export interface Range {
+  start: number;
+  count: number;
+}
+
+/**
+ * `total` units cut into at most `parts` contiguous ranges of whole `grain`s (the last range takes
+ * what is left of a partial grain), as equal as the grains allow, larger ones first; no empty range.
+ */
+export function split(total: number, parts: number, grain = 1): Range[] {
+  const grains = Math.ceil(total / grain);
+  const per = Math.floor(grains / parts);
+  const extra = grains % parts;
+  const ranges: Range[] = [];
+  let start = 0;
+  for (let i = 0; i < parts && start < total; i++) {
+    const count = Math.min(total - start, (per + (i < extra ? 1 : 0)) * grain);
+    if (count > 0) ranges.push({ start, count });
+    start += count;
+  }
+  return ranges;
+}

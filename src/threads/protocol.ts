@@ -1,0 +1,101 @@
+// How the calling thread and the workers talk: one SharedArrayBuffer holding a control block of Int32
+// words and, per worker, a slot of float64s listing the export calls it is to run next. A dispatch
+// writes the slots, sets PENDING to the number of workers and bumps GENERATION; each worker runs its
+// calls and decrements PENDING. Waiting spins first (a dispatch is often microseconds after the last),
+// then blocks with Atomics.wait where the thread may block.
+
+export const GENERATION = 0;
+export const PENDING = 1;
+export const CLOSING = 2;
+/** Set by a worker whose call threw; the calling thread reports it. */
+export const FAILED = 3;
+/** A mutex for calls that must not run at the same time as each other (see gemm-abi.ts). */
+export const LOCK = 4;
+const CONTROL_BYTES = 64;
+
+/** Calls one worker runs per dispatch, and arguments per call (linear has 10 after the scratch lands). */
+export const MAX_CALLS = 4;
+export const MAX_ARGS = 12;
+const CALL_WORDS = 3 + MAX_ARGS; // kernel index, argument count, serialised, arguments
+const SLOT_WORDS = 1 + MAX_CALLS * CALL_WORDS; // call count, calls
+
+/** One export call: the index of a function export (see kernelNames), its numeric arguments. */
+export interface Call {
+  kernel: number;
+  args: number[];
+  /** Runs holding LOCK: it uses memory that another thread's call may use at the same time. */
+  serialised: boolean;
+}
+
+export type Kernel = (...args: number[]) => void;
+
+/** The function exports of a module, in the order both sides agree on. */
+export function kernelNames(module: WebAssembly.Module): string[] {
+  return WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort();
+}
+
+export function channelBytes(workers: number): number {
+  return CONTROL_BYTES + workers * SLOT_WORDS * 8;
+}
+
+export interface Channel {
+  control: Int32Array;
+  slots: Float64Array;
+}
+
+export function openChannel(buffer: SharedArrayBuffer): Channel {
+  return { control: new Int32Array(buffer, 0, CONTROL_BYTES / 4), slots: new Float64Array(buffer, CONTROL_BYTES) };
+}
+
+/** Writes the calls of worker `slot` (0-based). */
+export function writeSlot(slots: Float64Array, slot: number, calls: readonly Call[]): void {
+  let at = slot * SLOT_WORDS;
+  slots[at++] = calls.length;
+  for (const { kernel, args, serialised } of calls) {
+    slots[at] = kernel;
+    slots[at + 1] = args.length;
+    slots[at + 2] = serialised ? 1 : 0;
+    slots.set(args, at + 3);
+    at += CALL_WORDS;
+  }
+}
+
+/** Runs one call, under LOCK when it is serialised. */
+export function runCall(control: Int32Array, fn: Kernel, args: readonly number[], serialised: boolean, canBlock: boolean): void {
+  if (!serialised) return fn(...args);
+  while (Atomics.compareExchange(control, LOCK, 0, 1) !== 0) waitWhile(control, LOCK, 1, canBlock);
+  try {
+    fn(...args);
+  } finally {
+    Atomics.store(control, LOCK, 0);
+    Atomics.notify(control, LOCK);
+  }
+}
+
+/** Runs the calls in worker slot `slot` (the worker side). */
+export function runSlot(channel: Channel, slot: number, kernels: readonly Kernel[]): void {
+  const { control, slots } = channel;
+  let at = slot * SLOT_WORDS;
+  const count = slots[at++];
+  for (let c = 0; c < count; c++, at += CALL_WORDS) {
+    const args = Array.from(slots.subarray(at + 3, at + 3 + slots[at + 1]));
+    runCall(control, kernels[slots[at]], args, slots[at + 2] === 1, true);
+  }
+}
+
+/** Loads before blocking: ≈ 50–100 µs here, longer than the gap between the GEMMs of a block. */
+const SPINS = 200_000;
+
+/**
+ * Returns once control[index] is no longer `value`. Spins, then blocks with Atomics.wait; a thread
+ * that may not block (a browser page's main thread) spins until `deadline` (ms, performance.now()).
+ */
+export function waitWhile(control: Int32Array, index: number, value: number, canBlock: boolean, deadline = Infinity): void {
+  for (let i = 0; i < SPINS; i++) if (Atomics.load(control, index) !== value) return;
+  while (Atomics.load(control, index) === value) {
+    if (canBlock) Atomics.wait(control, index, value, 1000);
+    if (performance.now() > deadline) {
+      throw new Error('ffwd: the worker threads did not finish within 30 s (a worker died or is blocked)');
+    }
+  }
+}

@@ -1,0 +1,169 @@
+// Threads: every layer kind, every activation and both builds give the same bits on 2 and 3 threads
+// as on 1, on shapes whose partitions are uneven (row ranges with leftover rows, panel ranges with a
+// partial panel, K past the packed path, n % 4 tails); init's option, close, and a process that exits.
+// The package is imported from dist/: its workers run dist/threads/worker.js (npm test builds it first).
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ACTIVATIONS, type Ffwd, init } from '../dist/index.node.js';
+import { filled, random } from './matmul.js';
+
+const BUILDS = ['simd', 'relaxed'] as const;
+const THREADS = [2, 3];
+const ACTIVATION_IDS = Object.values(ACTIVATIONS).map((row) => row.id);
+
+const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+function expectSameBits(got: Float32Array, want: Float32Array, what: string) {
+  expect(got.length, what).toBe(want.length);
+  const g = bits(got);
+  const w = bits(want);
+  const at = g.findIndex((v, i) => v !== w[i]);
+  expect(at, `${what}: first difference at ${at}: ${got[at]} vs ${want[at]}`).toBe(-1);
+}
+
+const instances: Ffwd[] = [];
+async function make(build: (typeof BUILDS)[number], threads: number): Promise<Ffwd> {
+  const f = await init({ build, threads });
+  instances.push(f);
+  expect(f.threads).toBe(threads);
+  expect(f.threadsUnavailable).toBeNull();
+  return f;
+}
+afterAll(async () => {
+  await Promise.all(instances.map((f) => f.close()));
+});
+
+/** Runs `compute` on 1 thread and on each of THREADS and checks the bits, and that threads were used. */
+async function sameBitsOnThreads(build: (typeof BUILDS)[number], what: string, compute: (f: Ffwd) => Float32Array | Float32Array[]) {
+  const flat = (r: Float32Array | Float32Array[]) => (Array.isArray(r) ? r : [r]);
+  const want = flat(compute(await make(build, 1)));
+  for (const threads of THREADS) {
+    const f = await make(build, threads);
+    const got = flat(compute(f));
+    got.forEach((g, i) => expectSameBits(g, want[i], `${what}, ${threads} threads, output ${i}`));
+    expect(f.heap.parallel.dispatches, `${what}: nothing ran on more than one thread`).toBeGreaterThan(0);
+  }
+}
+
+// batch: leftover rows 1-3, rows over strips of 4, an odd number of strips; K: odd, past 4096 (x not packed);
+// N: a partial panel, fewer panels than threads · 3.
+const LINEAR_SHAPES: [batch: number, inF: number, outF: number][] = [
+  [1, 301, 701], [2, 513, 257], [3, 97, 1001], [5, 300, 450], [8, 129, 301], [13, 301, 77], [37, 5000, 9], [1, 4100, 44],
+];
+
+describe.each(BUILDS)('threads give the bits of one thread (%s build)', (build) => {
+  it.each(LINEAR_SHAPES)('Linear: batch %i, %i → %i, every activation, with and without bias and residual-free', async (batch, K, N) => {
+    const next = random(batch * 131 + K * 7 + N);
+    const weight = filled(N * K, next, 1 / Math.sqrt(K));
+    const bias = filled(N, next);
+    const x = filled(batch * K, next, 4);
+    await sameBitsOnThreads(build, `linear ${batch}×${K}→${N}`, (f) => ['identity', ...ACTIVATION_IDS].map((activation, i) =>
+      f.linear({ weight, bias: i % 2 === 0 ? bias : null, inFeatures: K, outFeatures: N, activation: activation as 'relu' }).forward(x, batch)));
+  });
+
+  it.each([[1, 300, 700], [2, 129, 513], [3, 257, 301], [8, 100, 333], [13, 64, 1000]])(
+    'gated and plain FeedForward with every wiring: batch %i, %i → %i → %i', async (batch, d, h) => {
+      const next = random(batch + d + h);
+      const proj = (o: number, i: number, bias = true) => ({ weight: filled(o * i, next, 1 / Math.sqrt(i)), bias: bias ? filled(o, next) : null, inFeatures: i, outFeatures: o });
+      const [gate, up, down, fc1, fc2] = [proj(h, d), proj(h, d, false), proj(d, h), proj(h, d), proj(d, h, false)];
+      const gateUp = { weight: new Float32Array([...gate.weight, ...up.weight]), inFeatures: d, outFeatures: 2 * h };
+      const norm = { kind: 'rms' as const, weight: filled(d, next), eps: 1e-6 };
+      const layer = { kind: 'layer' as const, weight: filled(d, next), bias: filled(d, next) };
+      const x = filled(batch * d, next, 3);
+      await sameBitsOnThreads(build, `feedForward ${batch}×${d}→${h}`, (f) => [
+        f.feedForward({ gate, up, down, activation: 'silu' }).forward(x, batch),
+        f.feedForward({ gateUp, down, activation: 'gelu_tanh' }).forward(x, batch),
+        f.feedForward({ gate, up, down, activation: 'gelu', wiring: 'pre_norm', norm }).forward(x, batch),
+        f.feedForward({ gate, up, down, wiring: 'sandwich', norm, postNorm: { ...norm, offset: 1 } }).forward(x, batch),
+        f.feedForward({ fc1, fc2, activation: 'gelu' }).forward(x, batch),
+        f.feedForward({ fc1, fc2, activation: 'quick_gelu', wiring: 'post_norm', norm: layer }).forward(x, batch),
+        f.feedForward({ fc1, fc2, activation: 'gelu_new', wiring: 'pre_norm', norm: layer }).forward(x, batch),
+      ]);
+    });
+
+  it('Sequential, and a FeedForward run in place on a Tensor', async () => {
+    const next = random(99);
+    const layers = [
+      { inFeatures: 200, units: 333, activation: 'relu' as const, weight: filled(200 * 333, next, 0.1), bias: filled(333, next) },
+      { units: 90, activation: 'tanh' as const, weight: filled(333 * 90, next, 0.1) },
+      { units: 200, weight: filled(90 * 200, next, 0.1), bias: filled(200, next) },
+    ];
+    const fc1 = { weight: filled(200 * 700, next, 0.1), bias: filled(700, next), inFeatures: 200, outFeatures: 700 };
+    const fc2 = { weight: filled(700 * 200, next, 0.1), inFeatures: 700, outFeatures: 200 };
+    const x = filled(11 * 200, next, 2);
+    await sameBitsOnThreads(build, 'sequential', (f) => {
+      const t = f.tensor(x);
+      f.feedForward({ fc1, fc2, wiring: 'pre_norm', norm: { kind: 'layer' } }).forward(t, 11, t);
+      return [f.sequential(layers).forward(x, 11), t.data.slice()];
+    });
+  });
+
+  it.each([[2, 20000], [9, 4097], [64, 771], [2571, 13]])('layerNorm and rmsNorm over %i rows of %i', async (rows, n) => {
+    const next = random(rows * n);
+    const x = filled(rows * n, next, 5);
+    const weight = filled(n, next);
+    const bias = filled(n, next);
+    await sameBitsOnThreads(build, `norms ${rows}×${n}`, (f) => [
+      f.layerNorm(x, n, { weight, bias }), f.layerNorm(x, n), f.rmsNorm(x, n, { weight, offset: 1, eps: 1e-6 }), f.rmsNorm(x, n),
+    ]);
+  });
+
+  it('every activation forward and backward on 100 003 elements (a tail), near and far inputs', async () => {
+    const next = random(7);
+    const x = Float32Array.from({ length: 100_003 }, (_, i) => next() * (i % 3 === 0 ? 30 : 3));
+    const dy = filled(x.length, next);
+    await sameBitsOnThreads(build, 'activations', (f) => Object.keys(ACTIVATIONS).flatMap((name) => {
+      const forward = (f as unknown as Record<string, (x: Float32Array) => Float32Array>)[name];
+      const backward = (f as unknown as Record<string, (x: Float32Array, dy: Float32Array) => Float32Array>)[`${name}Backward`];
+      return [forward(x), backward(x, dy)];
+    }));
+  });
+});
+
+describe('init({ threads }) and close()', () => {
+  it('rejects a bad threads option, naming it', async () => {
+    await expect(init({ threads: 0 })).rejects.toThrow(new RangeError('init: options.threads must be between 1 and 64, got 0'));
+    await expect(init({ threads: 2.5 })).rejects.toThrow(new TypeError('init: options.threads must be an integer, got number 2.5'));
+    await expect(init({ threads: 'all' as 'auto' })).rejects.toThrow(new TypeError(`init: options.threads must be a number of threads or 'auto', got string "all"`));
+  });
+
+  it("'auto' runs the cores (at most 8), the default 1", async () => {
+    const { availableParallelism } = await import('node:os');
+    const auto = await init({ threads: 'auto' });
+    expect(auto.threads).toBe(Math.min(8, availableParallelism()));
+    await auto.close();
+    const one = await init();
+    expect(one.threads).toBe(1);
+    expect(one.threadsUnavailable).toBeNull();
+  });
+
+  it('says why when the module given is not a shared-memory build, and runs 1 thread', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const f = await init({ module: await readFile(new URL('../build/ffwd.simd.wasm', import.meta.url)), threads: 2 });
+    expect(f.threads).toBe(1);
+    expect(f.threadsUnavailable).toMatch(/not a shared-memory build/);
+    expect(f.gelu(new Float32Array([1]))[0]).toBeCloseTo(0.8413, 4);
+  });
+
+  it('after close, every call throws an Error saying the instance is closed', async () => {
+    for (const threads of [1, 2]) {
+      const f = await init({ threads });
+      const layer = f.linear({ weight: [1, 2], inFeatures: 2, outFeatures: 1 });
+      const t = f.tensor(4);
+      await f[Symbol.asyncDispose]();
+      expect(f.closed).toBe(true);
+      for (const call of [() => f.gelu(new Float32Array(4)), () => f.relu(t), () => layer.forward(new Float32Array(2), 1), () => f.tensor(3), () => f.rmsNorm(t, 2)]) {
+        expect(call).toThrow(/this instance is closed/);
+      }
+      await f.close(); // twice is harmless
+    }
+  });
+
+  it('an instance never closed does not keep a Node process alive', () => {
+    const script = `import { init } from ${JSON.stringify(new URL('../dist/index.node.js', import.meta.url).href)};
+      const f = await init({ threads: 2 }); console.log(f.threads, f.gelu(new Float32Array(1 << 16).fill(1))[0]);`;
+    const started = performance.now();
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(out.trim()).toBe('2 0.8413447141647339');
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
