@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { createInit } from './ffwd.js';
 import type { Build, ModuleSource } from './runtime.js';
 import type { WorkerHandle } from './threads/pool.js';
-import type { WorkerReply } from './threads/worker.js';
+import type { WorkerReply } from './threads/serve.js';
 
 export * from './api.js';
 
@@ -21,7 +21,7 @@ const packaged = (build: Build, shared: boolean) => load(new URL(`../build/ffwd.
 function spawnWorker(): WorkerHandle {
   // No inherited execArgv: `--input-type` or `-e` would break the worker, and V8's flags (relaxed SIMD)
   // are the process's anyway.
-  const worker = new Worker(new URL('./threads/worker.js', import.meta.url), { execArgv: [] });
+  const worker = new Worker(new URL('./threads/worker-node.js', import.meta.url), { execArgv: [] });
   return {
     post: (message) => worker.postMessage(message),
     onReply: (listener) => {

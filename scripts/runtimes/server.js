@@ -1,5 +1,5 @@
 // A tiny static server on 127.0.0.1 for the browser runs: serves the work tree's dist/, build/,
-// test/conformance/ and examples/browser/ with COOP/COEP (cross-origin isolation, as threads will need)
+// test/conformance/ and examples/browser/ with COOP/COEP (cross-origin isolation, which threads need)
 // and collects the results that pages POST back to /result?id=….
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -17,11 +17,10 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 const SERVED = ['dist/', 'build/', 'test/conformance/', 'examples/browser/', 'package.json'];
-const HEADERS = {
+const ISOLATION = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
-  'Cache-Control': 'no-store',
 };
 
 /** The package's entry for browsers, as a bundler would resolve package.json `exports`. */
@@ -40,8 +39,10 @@ async function importMap() {
 }
 
 /** Starts the server on 127.0.0.1 (`port` 0: any free port). `root` and `served` (path prefixes, '' for
- * everything) default to the work tree's dist/, build/, test/conformance/ and examples/browser/. */
-export async function startServer({ port = 0, root = ROOT, served = SERVED } = {}) {
+ * everything) default to the work tree's dist/, build/, test/conformance/ and examples/browser/;
+ * `isolated: false` leaves out COOP/COEP (a page that is not cross-origin isolated: no threads). */
+export async function startServer({ port = 0, root = ROOT, served = SERVED, isolated = true } = {}) {
+  const HEADERS = { ...(isolated ? ISOLATION : {}), 'Cache-Control': 'no-store' };
   const results = new Map();
   const waiting = new Map();
   const server = createServer(async (req, res) => {

@@ -6,7 +6,7 @@ import {
   type Call, type Channel, CLOSING, FAILED, GENERATION, type Kernel, PENDING, channelBytes, kernelNames,
   openChannel, runCall, waitWhile, writeSlot,
 } from './protocol.js';
-import type { WorkerReply, WorkerStart } from './worker.js';
+import type { WorkerReply, WorkerStart } from './serve.js';
 
 /** What a platform's worker looks like to the pool (a Web Worker or a node:worker_threads Worker). */
 export interface WorkerHandle {

@@ -1,6 +1,6 @@
 // The pool's view of a Web Worker (browsers, Deno, Bun), for the entries that have no worker_threads.
 import type { WorkerHandle } from './pool.js';
-import type { WorkerReply } from './worker.js';
+import type { WorkerReply } from './serve.js';
 
 /** A WorkerHandle over `worker` (the entry creates it, with its URL written out for bundlers). */
 export function webWorkerHandle(worker: Worker): WorkerHandle {

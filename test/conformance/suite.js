@@ -190,8 +190,10 @@ const ELEMENTWISE = ['gelu', 'geluTanh', 'geluErfFast', 'gelu10', 'sigmoid', 'ta
  * @param {'simd'|'relaxed'} [options.expect]  the build init must pick
  * @param {boolean} [options.relaxedAvailable]  whether this runtime validates relaxed SIMD (checks that
  *   init({ build: 'relaxed' }) is refused where it does not)
+ * @param {'yes'|'no'|'any'} [options.threads]  whether init({ threads: 2 }) must run 2 threads here ('no':
+ *   1 thread and a reason in words; 'any': either); omitted, threads are not checked
  */
-export async function conformance({ runtime, init, build = 'auto', module, expect, relaxedAvailable } = {}) {
+export async function conformance({ runtime, init, build = 'auto', module, expect, relaxedAvailable, threads } = {}) {
   const start = now();
   const c = new Checks();
   let ffwd;
@@ -499,20 +501,67 @@ export async function conformance({ runtime, init, build = 'auto', module, expec
     block.free();
   });
 
+  if (threads) await c.run('threads', () => checkThreads(c, init, { build: ffwd.build, module }, threads));
+
   return result();
 }
 
+/** Layers whose threaded partitions are uneven: GEMM rows and panels, the gated GEMM, norms, GELU. */
+function threadedOutputs(ffwd) {
+  const next = random(2024);
+  const values = (n, scale) => Float32Array.from({ length: n }, () => ((next() / 2 ** 32) * 2 - 1) * scale);
+  const [d, h] = [300, 301];
+  const proj = (o, i) => ({ weight: values(o * i, 1 / Math.sqrt(i)), bias: values(o, 1), inFeatures: i, outFeatures: o });
+  const fc1 = proj(h, d);
+  const fc2 = proj(d, h);
+  const [gate, up, down] = [proj(h, d), proj(h, d), proj(d, h)];
+  const x = values(13 * d, 3);
+  const norm = { kind: 'rms', weight: values(d, 1) };
+  return [
+    ...[1, 3, 13].map((batch) => ffwd.feedForward({ fc1, fc2, activation: 'gelu_tanh' }).forward(x.subarray(0, batch * d), batch)),
+    ...[1, 13].map((batch) => ffwd.feedForward({ gate, up, down, wiring: 'pre_norm', norm }).forward(x.subarray(0, batch * d), batch)),
+    ffwd.layerNorm(values(64 * 771, 5), 771),
+    ffwd.gelu(values(100_003, 4)),
+  ];
+}
+
+/** init({ threads: 2 }): as many threads as this runtime allows, the bits of 1 thread, close(). */
+async function checkThreads(c, init, { build, module }, expected) {
+  const options = module === undefined ? { build } : { build, module };
+  const two = await init({ ...options, threads: 2 });
+  c.notes.threads = two.threads;
+  c.notes.threadsUnavailable = two.threadsUnavailable;
+  const reason = two.threadsUnavailable ?? '';
+  if (expected === 'yes') c.ok('threads: init({ threads: 2 }) runs 2 threads', two.threads === 2, reason);
+  const fellBack = two.threads === 1 && reason.length > 20;
+  if (expected === 'no') c.ok('threads: init({ threads: 2 }) runs 1 thread and says why', fellBack, `threads ${two.threads}, ${reason}`);
+  if (expected === 'any') c.ok('threads: 2 threads, or 1 and why', two.threads === 2 || fellBack, `threads ${two.threads}, ${reason}`);
+  const one = await init(options);
+  const want = threadedOutputs(one);
+  const got = threadedOutputs(two);
+  const differing = want.filter((w, i) => fnv1a(bitsView(w)) !== fnv1a(bitsView(got[i]))).length;
+  c.ok(`threads: ${two.threads} thread(s) give the bits of 1 (FFN rows and panels, gated, norm, GELU)`, differing === 0, `${differing} outputs differ`);
+  await two.close();
+  let message = '';
+  try {
+    two.gelu(new Float32Array(4));
+  } catch (error) {
+    message = String(error?.message);
+  }
+  c.ok('threads: a call after close() throws, saying the instance is closed', /closed/.test(message), message);
+}
+
 /** Runs the suite for the build `auto` picks, then for 'simd' if auto picked another (its checksums are compared). */
-export async function conformanceAll({ runtime, init, expect, modules }) {
+export async function conformanceAll({ runtime, init, expect, modules, threads }) {
   const results = [];
   if (modules) {
     // Edge workers: one run per imported module, no compiling.
     for (const [build, module] of Object.entries(modules)) {
-      results.push(await conformance({ runtime, init, module, build: 'auto', expect: build }));
+      results.push(await conformance({ runtime, init, module, build: 'auto', expect: build, threads }));
     }
     return results;
   }
-  const auto = await conformance({ runtime, init, build: 'auto', expect, relaxedAvailable: expect === 'relaxed' });
+  const auto = await conformance({ runtime, init, build: 'auto', expect, relaxedAvailable: expect === 'relaxed', threads });
   results.push(auto);
   if (auto.build !== 'simd') results.push(await conformance({ runtime, init, build: 'simd', expect: 'simd' }));
   return results;
