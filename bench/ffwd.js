@@ -8,10 +8,16 @@ import { KERNELS, kernelById } from './kernels.js';
 
 const instances = new Map();
 
-/** The shared instance of a build ('simd' | 'relaxed'). */
-export async function instance(build) {
-  if (!instances.has(build)) instances.set(build, init({ build }));
-  return instances.get(build);
+/** The shared instance of a build ('simd' | 'relaxed') on `threads` threads (its workers never keep the process alive). */
+export async function instance(build, threads = 1) {
+  const key = `${build}/${threads}`;
+  if (!instances.has(key)) {
+    instances.set(key, init({ build, threads }).then((f) => {
+      if (f.threads !== threads) throw new Error(`ffwd ${build} runs ${f.threads} thread(s), not ${threads}: ${f.threadsUnavailable}`);
+      return f;
+    }));
+  }
+  return instances.get(key);
 }
 
 /** Each layer as an ffwd option object (activation omitted when the layer has none). */
@@ -46,12 +52,12 @@ export function capabilities(f) {
 }
 
 /** `instance` overrides the shared one (tests of this file pass a stand-in). */
-export async function create({ build, copy = false, instance: given }) {
-  const f = given ?? (await instance(build));
+export async function create({ build, copy = false, threads = 1, instance: given }) {
+  const f = given ?? (await instance(build, threads));
   return {
-    name: `ffwd ${build}${copy ? ' (copy)' : ''}`,
+    name: `ffwd ${build}${threads > 1 ? ` ${threads} threads` : ''}${copy ? ' (copy)' : ''}`,
     instance: f,
-    description: copy ? 'Float32Array in/out (copied into WASM memory and back)' : 'zero-copy Tensor path',
+    description: `${copy ? 'Float32Array in/out (copied into WASM memory and back)' : 'zero-copy Tensor path'}${threads > 1 ? `, init({ threads: ${threads} })` : ''}`,
     activation(id, x, slope) {
       const name = kernelById(id).ffwd;
       const kernel = f[name];

@@ -1,5 +1,5 @@
 // Everything the bench compares, opened once per section: ffwd (each build, Tensor path and copied
-// path) and the peers. onnxruntime-web's 2-thread configuration lives in a worker thread (see
+// path, and the Tensor path on 2 threads) and the peers. onnxruntime-web's 2-thread configuration lives in a worker thread (see
 // remote.js); everything else runs on the main thread, one call at a time.
 import { remotePeer } from './remote.js';
 import { sampler } from './timing.js';
@@ -12,6 +12,8 @@ export const IMPLEMENTATIONS = [
   { key: 'ffwd-simd-copy', short: 'simd cp', kind: 'ffwd', build: 'simd', threads: 1, copy: true, open: () => ffwd({ build: 'simd', copy: true }) },
   { key: 'ffwd-relaxed', short: 'relaxed', kind: 'ffwd', build: 'relaxed', threads: 1, open: () => ffwd({ build: 'relaxed' }) },
   { key: 'ffwd-relaxed-copy', short: 'rlx cp', kind: 'ffwd', build: 'relaxed', threads: 1, copy: true, open: () => ffwd({ build: 'relaxed', copy: true }) },
+  { key: 'ffwd-simd-2t', short: 'simd 2t', kind: 'ffwd', build: 'simd', threads: 2, open: () => ffwd({ build: 'simd', threads: 2 }) },
+  { key: 'ffwd-relaxed-2t', short: 'rlx 2t', kind: 'ffwd', build: 'relaxed', threads: 2, open: () => ffwd({ build: 'relaxed', threads: 2 }) },
   { key: 'ort-1t', short: 'ort 1t', kind: 'peer', threads: 1, open: async () => (await import('./peers/ort.js')).create({ threads: 1 }) },
   { key: 'ort-2t', short: 'ort 2t', kind: 'peer', threads: 2, open: () => remotePeer(peerModule('ort'), { threads: 2 }) },
   { key: 'tfjs', short: 'tfjs', kind: 'peer', threads: 1, open: async () => (await import('./peers/tfjs.js')).create() },

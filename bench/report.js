@@ -168,6 +168,39 @@ function coldText(cold, sizes) {
 }
 
 /** Failures, one line per distinct message: which implementations, in which cases. */
+/** The issue's thread targets: 2 threads ÷ 1 thread of the same build, and 2 threads ÷ onnxruntime-web 2 threads. */
+const THREAD_TARGETS = [
+  { what: 'FFN 512/2048 batch 128, 2 threads vs 1', rows: 'layers', match: { workload: 'ffn', batch: 128 }, base: '', target: 1.8 },
+  { what: 'FFN 512/2048 batch 8, 2 threads vs 1', rows: 'layers', match: { workload: 'ffn', batch: 8 }, base: '', target: 1.5 },
+  { what: 'FFN 512/2048 batch 1, 2 threads vs 1', rows: 'layers', match: { workload: 'ffn', batch: 1 }, base: '', target: 1.2 },
+  { what: 'GELU on 1M N(0,1), 2 threads vs 1', rows: 'activations', match: { kernel: 'gelu', n: 1 << 20, dist: 'normal' }, base: '', target: 1.7 },
+  { what: 'FFN batch 128, 2 threads vs onnxruntime-web 2 threads', rows: 'layers', match: { workload: 'ffn', batch: 128 }, base: 'ort-2t', target: 2 },
+];
+
+/** Speed-ups of ffwd on 2 threads, per build, against the targets. */
+export function threadFigures(results) {
+  const figures = [];
+  for (const t of THREAD_TARGETS) {
+    const rows = (results[t.rows] ?? []).filter((r) => Object.entries(t.match).every(([k, v]) => r[k] === v) && r.ms && r.ok);
+    const ms = (key) => rows.find((r) => r.impl === key)?.ms;
+    for (const build of FFWD_BUILDS) {
+      const two = ms(`${build}-2t`);
+      const base = ms(t.base || build);
+      if (two && base) figures.push({ what: t.what, build: build.replace('ffwd-', ''), ratio: base / two, target: t.target, met: base / two >= t.target });
+    }
+  }
+  return figures;
+}
+
+function threadsText(figures) {
+  if (figures.length === 0) return '';
+  return [
+    'Threads: ffwd init({ threads: 2 }) (zero-copy path) against 1 thread of the same build, and against onnxruntime-web 2 threads',
+    table(['figure', 'build', 'speed-up', 'target', ''], figures.map((f) => [f.what, f.build, times(f.ratio), `≥ ${f.target}×`, f.met ? 'met' : 'NOT met'])),
+    '',
+  ].join('\n');
+}
+
 function errorsText(results) {
   const lines = (results.implementations ?? []).filter((i) => i.error).map((i) => `${i.key}: could not open: ${i.error}`);
   const byMessage = new Map();
@@ -218,6 +251,8 @@ export function summarize(results) {
     parts.push(layersText(results.checkpoints, results.checkpointRatios, results.peak, CHECKPOINT_WORKLOADS));
     parts.push(table(['impl', 'batch', 'figure', 'value'], results.checkpointFigures.map((f) => [shortOf(f.impl), f.batch, f.what, f.value.toFixed(3)])), '');
   }
+  results.threadFigures = threadFigures(results);
+  parts.push(threadsText(results.threadFigures));
   if (results.cold || results.sizes) parts.push(coldText(results.cold, results.sizes));
   parts.push(errorsText(results));
   return parts.filter(Boolean).join('\n');

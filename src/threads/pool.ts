@@ -3,8 +3,8 @@
 import type { KernelExports } from '../exports.js';
 import type { Heap } from '../memory.js';
 import {
-  type Call, type Channel, CLOSING, FAILED, GENERATION, type Kernel, PENDING, channelBytes, kernelNames,
-  openChannel, runCall, waitWhile, writeSlot,
+  BY_CALLER, type Call, type Channel, CLOSING, FAILED, GENERATION, type Kernel, PENDING, UNCLAIMED, channelBytes, claimOf,
+  kernelNames, openChannel, runCall, waitWhile, writeSlot,
 } from './protocol.js';
 import type { WorkerReply, WorkerStart } from './serve.js';
 
@@ -77,7 +77,7 @@ export class Pool {
         tailScratch.push(scratch);
         replies.push(new Promise((resolve, reject) => {
           worker.onReply((reply) => ('ready' in reply ? resolve() : reject(new Error(reply.error))));
-          worker.post({ module, memory: heap.exports.memory, channel, slot, tailScratch: scratch });
+          worker.post({ module, memory: heap.exports.memory, channel, slot, workers: threads - 1, tailScratch: scratch });
         }));
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -96,7 +96,7 @@ export class Pool {
     }
     // Started: an idle pool must not keep a Node process alive.
     for (const worker of workers) worker.keepAlive(false);
-    return new Pool(heap, module, workers, openChannel(channel), tailScratch);
+    return new Pool(heap, module, workers, openChannel(channel, threads - 1), tailScratch);
   }
 
   /** The index of a function export, for a Call. */
@@ -106,22 +106,33 @@ export class Pool {
     return index;
   }
 
-  /** Runs perThread[0] on this thread and perThread[i] on worker i, and returns when all are done. */
+  /**
+   * Runs share perThread[0] on this thread and share i on worker i (or here, when this thread is
+   * done first and worker i has not claimed it), and returns when every share is done.
+   */
   run(perThread: readonly (readonly Call[])[]): void {
     if (this.#closed) throw new Error('ffwd: this instance is closed');
     const { control, slots } = this.#channel;
-    const workers = perThread.length - 1;
-    for (let i = 0; i < workers; i++) writeSlot(slots, i, perThread[i + 1]);
-    for (let i = workers; i < this.#workers.length; i++) writeSlot(slots, i, []);
-    Atomics.store(control, PENDING, this.#workers.length);
+    const shares = perThread.slice(1);
+    shares.forEach((calls, i) => writeSlot(slots, i, calls));
+    for (let i = 0; i < this.#workers.length; i++) Atomics.store(control, claimOf(i), i < shares.length ? UNCLAIMED : BY_CALLER);
+    Atomics.store(control, PENDING, shares.length);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
     let failure: unknown;
-    try {
-      for (const { kernel, args, serialised } of perThread[0]) runCall(control, this.#kernels[kernel], args, serialised, this.#canBlock);
-    } catch (error) {
-      failure = error;
-    }
+    const runHere = (calls: readonly Call[]) => {
+      try {
+        for (const { kernel, args, serialised } of calls) runCall(control, this.#kernels[kernel], args, serialised, this.#canBlock);
+      } catch (error) {
+        failure ??= error;
+      }
+    };
+    runHere(perThread[0]);
+    shares.forEach((calls, i) => {
+      if (Atomics.compareExchange(control, claimOf(i), UNCLAIMED, BY_CALLER) !== UNCLAIMED) return;
+      runHere(calls);
+      Atomics.sub(control, PENDING, 1);
+    });
     const deadline = performance.now() + DISPATCH_TIMEOUT_MS;
     for (let left = Atomics.load(control, PENDING); left !== 0; left = Atomics.load(control, PENDING)) {
       waitWhile(control, PENDING, left, this.#canBlock, deadline);

@@ -1,8 +1,11 @@
 // How the calling thread and the workers talk: one SharedArrayBuffer holding a control block of Int32
-// words and, per worker, a slot of float64s listing the export calls it is to run next. A dispatch
-// writes the slots, sets PENDING to the number of workers and bumps GENERATION; each worker runs its
-// calls and decrements PENDING. Waiting spins first (a dispatch is often microseconds after the last),
-// then blocks with Atomics.wait where the thread may block.
+// words and, per worker, a slot of float64s listing the export calls of its share of a dispatch. A
+// dispatch writes the slots, marks each share UNCLAIMED, sets PENDING to the number of shares and bumps
+// GENERATION. A worker claims its own share and runs it; the calling thread, once done with its own,
+// claims and runs any share still unclaimed (a worker not scheduled yet on a busy machine costs a
+// share's time, never a wait for the scheduler). Whoever finishes a share decrements PENDING. Which
+// thread runs a share never changes what it computes. Waiting spins first (the next dispatch often
+// comes microseconds later), then blocks with Atomics.wait where the thread may block.
 
 export const GENERATION = 0;
 export const PENDING = 1;
@@ -11,7 +14,14 @@ export const CLOSING = 2;
 export const FAILED = 3;
 /** A mutex for calls that must not run at the same time as each other (see gemm-abi.ts). */
 export const LOCK = 4;
-const CONTROL_BYTES = 64;
+/** Then one claim word per worker share. */
+const CLAIMS = 8;
+export const UNCLAIMED = 0;
+export const BY_WORKER = 1;
+export const BY_CALLER = 2;
+
+export const claimOf = (slot: number) => CLAIMS + slot;
+const controlBytes = (workers: number) => Math.ceil((CLAIMS + workers) / 2) * 8;
 
 /** Calls one worker runs per dispatch, and arguments per call (linear has 10 after the scratch lands). */
 export const MAX_CALLS = 4;
@@ -35,7 +45,7 @@ export function kernelNames(module: WebAssembly.Module): string[] {
 }
 
 export function channelBytes(workers: number): number {
-  return CONTROL_BYTES + workers * SLOT_WORDS * 8;
+  return controlBytes(workers) + workers * SLOT_WORDS * 8;
 }
 
 export interface Channel {
@@ -43,8 +53,9 @@ export interface Channel {
   slots: Float64Array;
 }
 
-export function openChannel(buffer: SharedArrayBuffer): Channel {
-  return { control: new Int32Array(buffer, 0, CONTROL_BYTES / 4), slots: new Float64Array(buffer, CONTROL_BYTES) };
+export function openChannel(buffer: SharedArrayBuffer, workers: number): Channel {
+  const control = controlBytes(workers);
+  return { control: new Int32Array(buffer, 0, control / 4), slots: new Float64Array(buffer, control) };
 }
 
 /** Writes the calls of worker `slot` (0-based). */
@@ -83,15 +94,18 @@ export function runSlot(channel: Channel, slot: number, kernels: readonly Kernel
   }
 }
 
-/** Loads before blocking: ≈ 50–100 µs here, longer than the gap between the GEMMs of a block. */
-const SPINS = 200_000;
+/** How long a thread spins before it blocks: longer than the gap between the GEMMs of a block. */
+const SPIN_MS = 0.1;
 
 /**
- * Returns once control[index] is no longer `value`. Spins, then blocks with Atomics.wait; a thread
- * that may not block (a browser page's main thread) spins until `deadline` (ms, performance.now()).
+ * Returns once control[index] is no longer `value`. Spins for SPIN_MS, then blocks with Atomics.wait;
+ * a thread that may not block (a browser page's main thread) spins until `deadline` (performance.now()).
  */
 export function waitWhile(control: Int32Array, index: number, value: number, canBlock: boolean, deadline = Infinity): void {
-  for (let i = 0; i < SPINS; i++) if (Atomics.load(control, index) !== value) return;
+  const spinUntil = performance.now() + SPIN_MS;
+  do {
+    for (let i = 0; i < 1000; i++) if (Atomics.load(control, index) !== value) return;
+  } while (performance.now() < spinUntil);
   while (Atomics.load(control, index) === value) {
     if (canBlock) Atomics.wait(control, index, value, 1000);
     if (performance.now() > deadline) {
