@@ -146,6 +146,12 @@ const GELU_10_MAX = f32x4.splat(10.0);
   @inline backward(x: v128, dy: v128, p: v128): v128 { return changetype<Gelu>(0).backward(x, dy, p); }
 }
 
+/** GeluTanh's far path, not inlined: it runs once per far vector, and inlined at each of its call
+ *  sites the near path it carries would cost ≈ 5 KB of module. */
+function geluTanhFar(x: v128): v128 {
+  return v128.bitselect(geluTanhNear(x), narrow(geluTanh64(lo64(x)), geluTanh64(hi64(x))), geluTanhNearLanes(x));
+}
+
 @final @unmanaged export class GeluTanh {
   /** PyTorch approximate='tanh': 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))) = x·σ(2u). */
   @inline forward(x: v128, p: v128): v128 {
@@ -158,9 +164,7 @@ const GELU_10_MAX = f32x4.splat(10.0);
   @inline isNear(x: v128): bool { return geluTanhIsNear(x); }
   @inline isNear2(x: v128, y: v128): bool { return geluTanhIsNear2(x, y); }
   @inline near(x: v128): v128 { return geluTanhNear(x); }
-  @inline far(x: v128): v128 {
-    return v128.bitselect(geluTanhNear(x), narrow(geluTanh64(lo64(x)), geluTanh64(hi64(x))), geluTanhNearLanes(x));
-  }
+  @inline far(x: v128): v128 { return geluTanhFar(x); }
   @inline backward(x: v128, dy: v128, p: v128): v128 {
     return narrow(f64x2.mul(geluTanhGrad64(lo64(x)), lo64(dy)), f64x2.mul(geluTanhGrad64(hi64(x)), hi64(dy)));
   }
