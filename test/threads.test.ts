@@ -119,6 +119,24 @@ describe.each(BUILDS)('threads give the bits of one thread (%s build)', (build) 
   });
 });
 
+describe('memory growth', () => {
+  it('the workers compute on memory grown after they started, and Tensors allocated before keep their data', async () => {
+    const one = await make('simd', 1);
+    const two = await make('simd', 2);
+    const before = two.tensor(Float32Array.from({ length: 1000 }, (_, i) => i - 500));
+    const start = two.memoryBytes;
+    const x = new Float32Array(4 << 20); // 16 MiB: grows memory
+    for (let i = 0; i < x.length; i++) x[i] = ((i * 7919) % 2000) / 250 - 4;
+    const big = two.tensor(x);
+    expect(two.memoryBytes).toBeGreaterThan(start + x.byteLength - 1);
+    const dispatched = two.heap.parallel.dispatches;
+    two.gelu(big, big);
+    expect(two.heap.parallel.dispatches).toBe(dispatched + 1);
+    expectSameBits(big.data, one.gelu(x), 'gelu on grown memory');
+    expect(Array.from(before.data.subarray(0, 3))).toEqual([-500, -499, -498]);
+  });
+});
+
 describe('init({ threads }) and close()', () => {
   it('rejects a bad threads option, naming it', async () => {
     await expect(init({ threads: 0 })).rejects.toThrow(new RangeError('init: options.threads must be between 1 and 64, got 0'));
