@@ -2,8 +2,9 @@
 // npm run bench: ffwd against onnxruntime-web, tfjs-backend-wasm and plain JavaScript, all in this
 // one process, on the same data, round-robin, medians. Sections: peak (the machine's WASM SIMD
 // limit), activations, ffn (FFN block and square GEMM), checkpoints (a LLaMA MLP loaded by
-// fromPretrained, its sublayer), cold (start-up and module sizes).
-//   node bench/run.js [--quick] [--only activations,ffn,checkpoints,peak,cold] [--rounds N] [--target-ms MS]
+// fromPretrained, its sublayer), threads (the FFN and GELU on 1 and 2 threads against onnxruntime-web
+// 2 threads, alone: the issue's thread targets), cold (start-up and module sizes).
+//   node bench/run.js [--quick] [--only activations,ffn,checkpoints,threads,peak,cold] [--rounds N] [--target-ms MS]
 // Relaxed SIMD needs a V8 flag on Node 20; it is set here, before any module is compiled, so the
 // plain `node bench/run.js` measures both ffwd builds. Everything else is imported after it.
 import { existsSync } from 'node:fs';
@@ -14,7 +15,7 @@ import v8 from 'node:v8';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-const SECTIONS = ['peak', 'activations', 'ffn', 'checkpoints', 'cold'];
+const SECTIONS = ['peak', 'activations', 'ffn', 'checkpoints', 'threads', 'cold'];
 const root = new URL('..', import.meta.url);
 
 function parseArgs(argv) {
@@ -27,7 +28,7 @@ function parseArgs(argv) {
     else if (flag === '--rounds') options.rounds = Number(value());
     else if (flag === '--target-ms') options.targetMs = Number(value());
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node bench/run.js [--quick] [--only activations|ffn|checkpoints|peak|cold[,…]] [--rounds N] [--target-ms MS]');
+      console.log('usage: node bench/run.js [--quick] [--only activations|ffn|checkpoints|threads|peak|cold[,…]] [--rounds N] [--target-ms MS]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${argv[i]}`);
   }
@@ -72,10 +73,10 @@ async function main() {
   };
   results.peak = await measurePeaks();
   // The timed sections open every implementation afresh and close them after (ORT's worker too).
-  const timedSection = async (section, key, run) => {
+  const timedSection = async (section, key, run, keys) => {
     if (!has(section)) return;
     log(`${section}…`);
-    const impls = await openAll();
+    const impls = await openAll(keys);
     results.implementations = impls.map(({ key: k, peer, error }) => ({ key: k, name: peer?.name, description: peer?.description, ...(error ? { error } : {}) }));
     try {
       results[key] = await run(impls);
@@ -90,6 +91,15 @@ async function main() {
   await timedSection('checkpoints', 'checkpoints', async (impls) =>
     (await import('./checkpoints.js')).checkpointsSection({ impls, timing, log }),
   );
+  await timedSection('threads', 'threads', async (impls) => {
+    const { layersSection, WORKLOADS } = await import('./layers.js');
+    const { activationSection } = await import('./activations.js');
+    const { KERNELS } = await import('./kernels.js');
+    return {
+      layers: await layersSection({ impls, timing, log, workloads: WORKLOADS.filter((w) => w.id === 'ffn') }),
+      activations: await activationSection({ impls, timing, log, kernels: KERNELS.filter((k) => k.id === 'gelu') }),
+    };
+  }, ['ffwd-simd', 'ffwd-relaxed', 'ffwd-simd-2t', 'ffwd-relaxed-2t', 'ort-1t', 'ort-2t']);
   if (results.peak) results.peak = (await import('./peak.js')).mergePeaks(results.peak, await measurePeaks());
   if (has('cold')) {
     log('cold…');
