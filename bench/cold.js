@@ -18,14 +18,15 @@ const FFN_BATCH = 8;
 const GELU_N = 4096;
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
-/** Measures ffwd: init from bytes, then one gelu or one FFN forward. */
-async function ffwdTarget(build, workload) {
+/** Measures ffwd: init from bytes (with `threads`: the shared build, workers started), then one gelu or one FFN forward. */
+async function ffwdTarget(build, workload, threads = 1) {
   const { init } = await import('ffwd');
-  const bytes = readFileSync(ffwdWasm(build));
+  const bytes = readFileSync(ffwdWasm(threads > 1 ? `${build}-shared` : build));
   const x = normal(workload === 'ffn' ? FFN_BATCH * 512 : GELU_N, 1);
   const layers = workload === 'ffn' ? makeLayers(FFN_SHAPE) : null;
   const t0 = now();
-  const f = await init({ module: bytes, build });
+  const f = await init({ module: bytes, build, threads });
+  if (f.threads !== threads) throw new Error(`ffwd runs ${f.threads} thread(s): ${f.threadsUnavailable}`);
   const t1 = now();
   if (workload === 'ffn') {
     const [fc1, fc2] = layers.map(({ weight, bias, inFeatures, outFeatures }) => ({ weight, bias, inFeatures, outFeatures }));
@@ -79,6 +80,8 @@ export const TARGETS = {
   'ffwd-relaxed gelu': { run: () => ffwdTarget('relaxed', 'gelu'), flags: [RELAXED_FLAG] },
   'ffwd-simd ffn': { run: () => ffwdTarget('simd', 'ffn') },
   'ffwd-relaxed ffn': { run: () => ffwdTarget('relaxed', 'ffn'), flags: [RELAXED_FLAG] },
+  'ffwd-simd 2 threads gelu': { run: () => ffwdTarget('simd', 'gelu', 2) },
+  'ffwd-simd 2 threads ffn': { run: () => ffwdTarget('simd', 'ffn', 2) },
   'ort-1t gelu': { run: () => ortTarget('gelu') },
   'ort-1t ffn': { run: () => ortTarget('ffn') },
   'tfjs gelu': { run: () => tfjsTarget() },
@@ -123,6 +126,8 @@ export async function moduleSizes() {
   const files = {
     'ffwd simd': ffwdWasm('simd'),
     'ffwd relaxed': ffwdWasm('relaxed'),
+    'ffwd simd-shared (threads)': ffwdWasm('simd-shared'),
+    'ffwd relaxed-shared (threads)': ffwdWasm('relaxed-shared'),
     'onnxruntime-web': wasmPath(),
     'tfjs-backend-wasm (simd)': `${wasmDir()}tfjs-backend-wasm-simd.wasm`,
   };
