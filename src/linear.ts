@@ -1,11 +1,10 @@
-// Dense layers over the packed GEMM: Linear (PyTorch's nn.Linear), the transformer FeedForward block
-// and a Keras-like Sequential stack. Weights are packed once, when the layer is made; a forward call
-// is one GEMM per layer with bias and activation fused into its epilogue.
+// Linear, PyTorch's nn.Linear over the packed GEMM, and the packing every layer shares. Weights are
+// packed once, when the layer is made; a forward call is one GEMM with bias, activation and (for
+// layers that chain it) a residual fused into its epilogue.
 import { ACTIVATION_IDS, type ActivationId, activationName } from './activations.js';
 import { type Input, type Operand, runKernel } from './call.js';
 import { checkInteger, checkNumber, describe } from './errors.js';
 import { type Heap, MAX_ELEMENTS, type Tensor } from './memory.js';
-import type { SafetensorsFile } from './safetensors.js';
 import { type Weights, withWeights } from './weights.js';
 
 /** How a weight is stored: 'out_in' = [outFeatures, inFeatures] (nn.Linear), 'in_out' = [inFeatures, outFeatures] (GPT-2's Conv1D). */
@@ -157,17 +156,4 @@ export class Linear {
   [Symbol.dispose](): void {
     this.free();
   }
-}
-
-/** Reads `${prefix}.weight` ([out, in]) and `${prefix}.bias` (if present) from a safetensors file. */
-export function linearOptionsFrom(file: SafetensorsFile, prefix: string): LinearOptions {
-  const weightName = `${prefix}.weight`;
-  const { shape } = file.info(weightName);
-  if (shape.length !== 2) {
-    throw new RangeError(`safetensors: '${weightName}' has shape [${shape.join(', ')}], expected [outFeatures, inFeatures]`);
-  }
-  const [outFeatures, inFeatures] = shape;
-  const biasName = `${prefix}.bias`;
-  const bias = file.names.includes(biasName) ? file.get(biasName) : undefined;
-  return { weight: file.get(weightName), bias, inFeatures, outFeatures };
 }

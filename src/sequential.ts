@@ -3,9 +3,8 @@
 import type { ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, describe } from './errors.js';
-import { Linear, type LinearOptions, linearOptionsFrom } from './linear.js';
+import { Linear, type LinearOptions } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
-import type { SafetensorsFile } from './safetensors.js';
 
 /** A layer of a Sequential: a Linear, or its options where inFeatures defaults to the previous layer's
  * outFeatures and `units` may stand for outFeatures (Keras' Dense(units, activation)). */
