@@ -1,6 +1,5 @@
 // Chains of Linear layers: a Keras-like Sequential stack. Intermediate results go to workspaces kept
 // across calls, written once, already activated by the GEMM epilogue.
-import type { ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, describe } from './errors.js';
 import { Linear, type LinearOptions } from './linear.js';
