@@ -282,7 +282,7 @@ function checkFormat(metadata: Metadata): keyof typeof BUILDERS {
     fail(`the file's weight dtype is ${JSON.stringify(metadata.dtype)}; this ffwd reads ${WEIGHT_DTYPES.map((d) => `'${d}'`).join(', ')}`);
   }
   const kind = metadata.kind;
-  if (!(kind in BUILDERS)) fail(`the file's layer kind is ${JSON.stringify(kind)}, expected one of ${Object.keys(BUILDERS).join(', ')}`);
+  if (!Object.hasOwn(BUILDERS, kind)) fail(`the file's layer kind is ${JSON.stringify(kind)}, expected one of ${Object.keys(BUILDERS).join(', ')}`);
   return kind as keyof typeof BUILDERS;
 }
 
@@ -332,15 +332,14 @@ export function loadLayer(heap: Heap, source: unknown): SavedLayer {
     const tensors = storedTensors(layer);
     const { entries, dataLength } = layOut(tensors);
     checkTensors(header, entries, dataLength, bytes.length - header.dataStart);
-    const byName = new Map(tensors.map((t) => [t.name, t]));
+    const dataOf = ({ begin, end }: Entry) => file.subarray(header.dataStart + begin, header.dataStart + end);
+    const stored = new Set(tensors.map((t) => t.name));
     for (const e of entries) {
-      const stored = byName.get(e.name);
-      const data = file.subarray(header.dataStart + e.begin, header.dataStart + e.end);
-      if (stored === undefined) {
-        if (data.some((b) => b !== 0)) fail(`the padding '${e.name}' is not zeros: the file was altered`);
-      } else if (fileAt < 0) {
-        new Uint8Array(heap.buffer, stored.storage.ptr, stored.storage.bytes).set(data);
-      }
+      if (!stored.has(e.name) && dataOf(e).some((b) => b !== 0)) fail(`the padding '${e.name}' is not zeros: the file was altered`);
+    }
+    if (fileAt < 0) {
+      const byName = new Map(entries.map((e) => [e.name, e]));
+      for (const { name, storage } of tensors) new Uint8Array(heap.buffer, storage.ptr, storage.bytes).set(dataOf(byName.get(name)!));
     }
     const checksum = checksumOf(heap, tensors, metadata);
     if (metadata.checksum !== checksum) {

@@ -2,7 +2,7 @@
 // first): on golden checkpoints it writes exactly what layer.save() writes for fromPretrained's layer,
 // the file loads with ffwd.load and gives fromPretrained's outputs bit for bit in both builds; bad
 // arguments are one line on stderr and exit code 2.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,17 @@ const FAMILIES = fileURLToPath(new URL('./golden/families/', import.meta.url));
 const out = mkdtempSync(join(tmpdir(), 'ffwd-cli-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-const ffwd = (...args: string[]) => {
-  const { status, stdout, stderr } = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { status, stdout, stderr };
-};
+/** Runs `ffwd …args` in a child process (asynchronously, so that concurrent tests overlap). */
+function ffwd(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
 const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 const read = (path: string) => readFileSync(join(FAMILIES, path));
@@ -33,9 +40,9 @@ const PACKED = [
 ];
 
 describe('ffwd pack', () => {
-  it.each(PACKED)('$name: exit 0, one line on stdout, the file layer.save() writes', async ({ name, args, files, options }) => {
+  it.concurrent.each(PACKED)('$name: exit 0, one line on stdout, the file layer.save() writes', async ({ name, args, files, options }) => {
     const target = join(out, `${name}.safetensors`);
-    const { status, stdout, stderr } = ffwd('pack', join(FAMILIES, args[0]), ...args.slice(1), '-o', target);
+    const { status, stdout, stderr } = await ffwd('pack', join(FAMILIES, args[0]), ...args.slice(1), '-o', target);
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(stdout).toMatch(new RegExp(`^wrote .*${name}\\.safetensors: .* MLP 72 → 200 → 72, wiring .*, \\d+ bytes\\n$`));
@@ -53,9 +60,9 @@ describe('ffwd pack', () => {
     }
   });
 
-  it('--help lists every option and exits 0', () => {
+  it('--help lists every option and exits 0', async () => {
     for (const args of [['--help'], ['pack', '--help'], ['pack', '-h']]) {
-      const { status, stdout } = ffwd(...args);
+      const { status, stdout } = await ffwd(...args);
       expect(status).toBe(0);
       for (const option of ['-o, --output', '--config', '--layer', '--sublayer', '--stack', '--dtype', 'encoder | decoder', 'text | vision', 'bf16']) {
         expect(stdout, `${args.join(' ')}: ${option}`).toContain(option);
@@ -79,8 +86,8 @@ describe('ffwd pack', () => {
     [['pack', gpt2, '-o', join(out, 'no/such/dir/x')], /^ffwd pack: cannot write '.*': ENOENT$/],
     [['unpack'], /^ffwd: unknown command 'unpack'; the command is 'pack' \(ffwd --help\)$/],
     [[], /^ffwd: no command/],
-  ])('%j: one line on stderr, exit code 2', (args, message) => {
-    const { status, stdout, stderr } = ffwd(...args);
+  ])('%j: one line on stderr, exit code 2', async (args, message) => {
+    const { status, stdout, stderr } = await ffwd(...args);
     expect(stderr.trimEnd()).toMatch(message);
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stdout).toBe('');
