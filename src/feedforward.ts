@@ -120,7 +120,6 @@ export class FeedForward {
     return new Norm(this.#heap, { ...(spec as SublayerNorm), n: this.first.inFeatures }, `${this.#where}: ${name}`, saved);
   }
 
-
   get gated(): boolean {
     return this.first instanceof GatedLinear;
   }

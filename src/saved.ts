@@ -23,8 +23,8 @@ import { Sequential } from './sequential.js';
 
 export const FORMAT = 'ffwd';
 export const FORMAT_VERSION = '1';
-/** Where each tensor starts in the file: a cache line, the panels' alignment in WASM memory. */
-export const ALIGNMENT = 64;
+/** Every tensor starts at a multiple of this in the file: a cache line, as the layers' own blocks in WASM memory. */
+const ALIGNMENT = 64;
 /** The safetensors element type of the panels for each weight dtype (bf16, f16 and int8 come later). */
 const PANEL_DTYPES = { f32: 'F32' } as const;
 export type WeightDtype = keyof typeof PANEL_DTYPES;
@@ -180,11 +180,11 @@ class MetadataReader {
   }
 
   has(key: string): boolean {
-    return key in this.#metadata;
+    return Object.hasOwn(this.#metadata, key);
   }
 
   text(key: string): string {
-    const value = this.#metadata[key];
+    const value = this.has(key) ? this.#metadata[key] : undefined;
     if (value === undefined) fail(`the file's __metadata__ has no '${key}', which a layer saved by ffwd has`);
     return value;
   }
