@@ -79,7 +79,8 @@ function parsePack(args: string[]): PackArguments | 'help' {
   return { input: positionals[0], output: values.output, config: values.config, layer, sublayer: values.sublayer ?? false, stack: values.stack };
 }
 
-function readFile(path: string, what: string): Buffer {
+/** The bytes of `path`, or a UsageError naming it (`what`) and why it cannot be read. */
+function readInput(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
@@ -90,22 +91,22 @@ function readFile(path: string, what: string): Buffer {
 /** The checkpoint's files: the one given, or a directory's model.safetensors or the shards of its index. */
 function checkpointFiles(input: string): { files: Uint8Array[]; dir: string } {
   const isDir = existsSync(input) && statSync(input).isDirectory();
-  if (!isDir) return { files: [readFile(input, 'the checkpoint')], dir: dirname(input) };
+  if (!isDir) return { files: [readInput(input, 'the checkpoint')], dir: dirname(input) };
   const index = join(input, 'model.safetensors.index.json');
-  if (!existsSync(index)) return { files: [readFile(join(input, 'model.safetensors'), 'the checkpoint')], dir: input };
+  if (!existsSync(index)) return { files: [readInput(join(input, 'model.safetensors'), 'the checkpoint')], dir: input };
   let shards: string[];
   try {
-    shards = [...new Set(Object.values(JSON.parse(readFile(index, 'the index').toString('utf8')).weight_map as Record<string, string>))];
+    shards = [...new Set(Object.values(JSON.parse(readInput(index, 'the index').toString('utf8')).weight_map as Record<string, string>))];
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`'${index}' is not a safetensors index (JSON with a weight_map): ${(error as Error).message}`);
   }
-  return { files: shards.map((shard) => readFile(join(input, shard), 'the shard')), dir: input };
+  return { files: shards.map((shard) => readInput(join(input, shard), 'the shard')), dir: input };
 }
 
 function readConfig(path: string): Record<string, unknown> {
   try {
-    return JSON.parse(readFile(path, 'the config').toString('utf8'));
+    return JSON.parse(readInput(path, 'the config').toString('utf8'));
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`'${path}' is not JSON: ${(error as Error).message}`);
