@@ -21,6 +21,8 @@ export interface KernelExports {
   linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number, residual: Ptr): void;
   /** h = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), packed = gate panels then up panels, y the [gate | up] workspace. */
   gatedLinear(x: Ptr, packed: Ptr, y: Ptr, h: Ptr, batch: number, inFeatures: number, hidden: number, activation: number, param: number): void;
+  /** src/saved.ts's checksum of `bytes` bytes (a multiple of 4) at ptr, continuing from seed; unsigned. */
+  checksum(ptr: Ptr, bytes: number, seed: number): number;
   add: Binary;
   multiply: Binary;
   /** weight, bias: 0 for none. */

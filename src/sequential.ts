@@ -4,6 +4,7 @@ import { type Operand, runKernel } from './call.js';
 import { checkInteger, describe } from './errors.js';
 import { Linear, type LinearOptions } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
+import { saveLayer } from './saved.js';
 
 /** A layer of a Sequential: a Linear, or its options where inFeatures defaults to the previous layer's
  * outFeatures and `units` may stand for outFeatures (Keras' Dense(units, activation)). */
@@ -80,6 +81,11 @@ export class Sequential {
     for (const t of this.#workspace) t.free();
     this.#workspace = [];
     for (let i = 0; i < buffers; i++) this.#workspace.push(new Tensor(this.#heap, need));
+  }
+
+  /** The layer as a .safetensors file that ffwd.load rebuilds without repacking (README, Saved layers). */
+  save(): Uint8Array {
+    return saveLayer(this.#heap, this);
   }
 
   free(): void {
