@@ -4,4 +4,4 @@ export { RELAXED } from './simd';
 export { Activation } from './activations';
 export * from './kernels';
 export { bf16ToF32, f16ToF32 } from './convert';
-export { linear, pack, packedBytes } from './gemm/index';
+export { linear, linearScratchBytes, pack, packedBytes } from './gemm/index';

@@ -12,7 +12,7 @@
 // Gelu by default, Identity to time the GEMM alone); a module without it runs Identity.
 //
 // --wasm adds other builds of the kernels (any module exporting memory, alloc, pack, packedBytes,
-// linear) as contenders: this is how tile variants were compared (see the numbers in
+// linear; linearScratchBytes if it takes a scratch) as contenders: this is how tile variants were compared (see the numbers in
 // assembly/gemm/microkernel.ts). A module counts as relaxed if its RELAXED global is 1 or, lacking
 // one, its path says "relaxed".
 import v8 from 'node:v8';
@@ -33,7 +33,17 @@ const SHAPES = {
   ffn3: [3, 512, 2048, 512],
   ffn32: [32, 512, 2048, 512],
   sq1024: [1024, 1024, 1024],
-  down1: [1, 11008, 4096], // a long-K GEMV (x too long to pack)
+  down1: [1, 11008, 4096], // a long-K GEMV
+  // the scale section's shapes (bench/layers.js SCALE_WORKLOADS)
+  ffn1k8: [8, 1024, 4096, 1024],
+  ffn1k64: [64, 1024, 4096, 1024],
+  ffn2k1: [1, 2048, 8192, 2048],
+  ffn2k8: [8, 2048, 8192, 2048],
+  ffn2k64: [64, 2048, 8192, 2048],
+  down8: [8, 11008, 4096],
+  down64: [64, 11008, 4096],
+  vocab1: [1, 768, 50257],
+  ffn1k512: [512, 1024, 4096, 1024],
 };
 
 const args = process.argv.slice(2);
@@ -93,11 +103,13 @@ function prepare(c, dims, seed) {
     layers.push({ K, N, packed, bytes, act: l + 2 < dims.length ? hiddenAct : 0 });
   }
   const acts = dims.slice(1).map((d) => e.alloc(batch * d * 4) >>> 0);
+  // The GEMM's scratch, as a Linear allocates it (a module without linearScratchBytes has its own).
+  const scratch = e.linearScratchBytes ? e.alloc(e.linearScratchBytes(Math.max(...dims.slice(1, -1))) >>> 0) >>> 0 : 0;
   f32(acts[0], batch * dims[1]).set(fill(batch * dims[1]));
   const run = () => {
     for (let l = 0; l < layers.length; l++) {
       const L = layers[l];
-      e.linear(acts[l], L.packed, acts[l + 1], batch, L.K, L.N, L.act, 0.01);
+      e.linear(acts[l], L.packed, acts[l + 1], batch, L.K, L.N, L.act, 0.01, scratch);
     }
   };
   const output = () => f32(acts.at(-1), batch * dims.at(-1)).slice();
@@ -106,6 +118,7 @@ function prepare(c, dims, seed) {
   const release = () => {
     for (const L of layers) e.free(L.packed);
     for (const p of acts) e.free(p);
+    if (scratch) e.free(scratch);
   };
   return { run, output, flops, weightBytes, release, hidden: dims.length > 3 ? (global ? hidden : 'Identity') : '-' };
 }

@@ -15,7 +15,9 @@ export interface KernelExports {
   f16ToF32(src: Ptr, dst: Ptr, n: number): void;
   packedBytes(inFeatures: number, outFeatures: number): number;
   pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number): void;
-  linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number): void;
+  /** scratch: linearScratchBytes(inFeatures) bytes the call may overwrite (0: x is read in place, slower). */
+  linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number, scratch?: Ptr): void;
+  linearScratchBytes(inFeatures: number): number;
   relu: Unary;
   reluBackward: Backward;
   leakyRelu(x: Ptr, y: Ptr, n: number, slope: number): void;

@@ -71,6 +71,9 @@ export class Linear {
   readonly #slope: number;
   #packed: number;
   readonly #packedBytes: number;
+  /** The GEMM's working memory (packed slices of x), one per layer: calls on one thread reuse it. */
+  #scratch = 0;
+  readonly #scratchBytes: number;
 
   constructor(heap: Heap, options: LinearOptions, where = 'linear') {
     if (options === null || typeof options !== 'object') {
@@ -90,12 +93,14 @@ export class Linear {
 
     const exports = heap.exports;
     this.#packedBytes = exports.packedBytes(inFeatures, outFeatures) >>> 0;
+    this.#scratchBytes = exports.linearScratchBytes(inFeatures) >>> 0;
     this.#packed = heap.alloc(this.#packedBytes);
     try {
       withWeights(heap, where, 'weight', weight, inFeatures * outFeatures, 'outFeatures · inFeatures', (w) => {
         if (!this.hasBias) return exports.pack(w, 0, this.#packed, inFeatures, outFeatures);
         withWeights(heap, where, 'bias', bias, outFeatures, 'outFeatures', (b) => exports.pack(w, b, this.#packed, inFeatures, outFeatures));
       });
+      this.#scratch = heap.alloc(this.#scratchBytes);
     } catch (error) {
       heap.free(this.#packed);
       throw error;
@@ -107,9 +112,9 @@ export class Linear {
     return this.inFeatures * this.outFeatures + (this.hasBias ? this.outFeatures : 0);
   }
 
-  /** Bytes of WASM memory the packed weights occupy. */
+  /** Bytes of WASM memory the layer holds: its packed weights and the GEMM's scratch. */
   get bytes(): number {
-    return this.#packedBytes;
+    return this.#packedBytes + this.#scratchBytes;
   }
 
   /** y[batch, outFeatures] = activation(x[batch, inFeatures] · Wᵀ + b), with the call forms of every kernel. */
@@ -126,13 +131,15 @@ export class Linear {
   /** The GEMM on raw pointers: for layers that chain Linear calls through their own workspaces. */
   run(x: number, y: number, batch: number): void {
     if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
-    this.#heap.exports.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope);
+    this.#heap.exports.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope, this.#scratch);
   }
 
   free(): void {
     if (this.#packed === 0) return;
     this.#heap.free(this.#packed);
+    this.#heap.free(this.#scratch);
     this.#packed = 0;
+    this.#scratch = 0;
   }
 
   [Symbol.dispose](): void {
