@@ -8,6 +8,9 @@
 //   node bench/gemm-kernel.js [--shapes ffn1,ffn8,ffn128,sq512] [--builds simd,relaxed] [--rounds 15]
 //                             [--target-ms 20] [--hidden Gelu] [--wasm label=path.wasm …] [--json out.json]
 //
+// The streaming-read loop of bench/bandwidth.js takes turns too: "% of read" compares the weights'
+// GB/s with the read bandwidth measured in the same rounds.
+//
 // --hidden names the activation of the FFN's hidden layer as the module exports it (Activation.<name>:
 // Gelu by default, Identity to time the GEMM alone); a module without it runs Identity.
 //
@@ -21,6 +24,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // before any module compiles
 const { init } = await import('ffwd');
 const { peakWat, assemble, FLOPS_PER_STEP } = await import('./peak.js');
+const { bandwidthWat } = await import('./bandwidth.js');
 const { median, now } = await import('./timing.js');
 
 const SHAPES = {
@@ -144,7 +148,15 @@ async function peakRunners() {
 }
 
 console.log(`# ffwd GEMM kernels, node ${process.version}, one thread, medians of ${rounds} rounds`);
-const peakList = await peakRunners();
+// The streaming-read loop over 256 MiB, timed in the same rounds too: the GEMV's ceiling.
+async function bandwidthRunner() {
+  const bytes = 256 << 20;
+  const { instance } = await WebAssembly.instantiate(assemble(bandwidthWat(bytes / 65536)));
+  new Uint8Array(instance.exports.memory.buffer).fill(1);
+  return { kind: 'read', run: () => instance.exports.read(0, bytes), bytes };
+}
+
+const peakList = [...(await peakRunners()), await bandwidthRunner()];
 const all = await contenders();
 const results = [];
 for (const name of shapes) {
@@ -177,20 +189,20 @@ for (const name of shapes) {
     }
   }
   const peak = {};
-  peakList.forEach((p, j) => (peak[p.kind] = p.flops / median(samples[runs.length + j]) / 1e6));
+  peakList.forEach((p, j) => (peak[p.kind] = (p.flops ?? p.bytes) / median(samples[runs.length + j]) / 1e6));
   const peakOf = (c) => (c.relaxed ? peak.relaxedMadd : peak.mulAdd) ?? NaN;
   runs.forEach((r, i) => {
     const ms = median(samples[i]);
     const gflops = r.flops / ms / 1e6;
     const row = {
       shape: name, dims: dims.join('×'), build: all[i].label, hidden: r.hidden, ms, gflops,
-      peak: peakOf(all[i]), ofPeak: gflops / peakOf(all[i]), weightGBs: r.weightBytes / ms / 1e6, min: Math.min(...samples[i]),
+      peak: peakOf(all[i]), ofPeak: gflops / peakOf(all[i]), weightGBs: r.weightBytes / ms / 1e6, readGBs: peak.read, min: Math.min(...samples[i]),
     };
     results.push(row);
     console.log(
       `${name.padEnd(7)} ${row.dims.padEnd(16)} ${row.build.padEnd(20)} ${ms.toFixed(3).padStart(8)} ms ` +
         `${gflops.toFixed(1).padStart(6)} GFLOP/s ${(100 * row.ofPeak).toFixed(0).padStart(4)}% of peak ${row.peak.toFixed(1)} ` +
-        `${row.weightGBs.toFixed(0).padStart(4)} GB/s weights  (hidden ${r.hidden})`,
+        `${row.weightGBs.toFixed(0).padStart(4)} GB/s weights (${(100 * row.weightGBs / row.readGBs).toFixed(0)}% of read ${row.readGBs.toFixed(1)})  (hidden ${r.hidden})`,
     );
   });
   for (const r of runs) r.release();

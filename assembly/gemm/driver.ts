@@ -15,7 +15,11 @@
 // depend on the blocking, nor a row's result on its batch; the error stays within γ(K+1)·(|b| + Σ|x·w|).
 //
 // Batch 1 … 3 (the GEMV path): each weight is used once, so nothing is blocked: one row runs the 1×24
-// tile over all of K, three panels in flight; two rows run 2×16.
+// tile over all of K, three panels in flight, a third of the weights apart (rowAlone); two rows run
+// 2×16. Batch 1 streams the weights at the read bandwidth (bench/gemm-kernel.js, the read loop of
+// bench/bandwidth.js in the same rounds, relaxed, Zen 5): 768→50257 95–101 % (74–78 % with the
+// three panels adjacent), 2048→8192→2048 89–102 %, 11008→4096 94–101 %; three streams beat two
+// (1×16: 46 / 84 / 90 %).
 //
 // A chunk's rows are finished (all N columns, all of K) after its last K block; the activation then
 // runs over them while they are in L2/L3, by the elementwise kernels (3–7 % faster on the FFN than
@@ -53,23 +57,24 @@ export function linearScratchBytes(inF: i32): i32 {
 
 // One function per tile shape: each k loop gets its registers to itself (binaryen may inline one
 // back into its only caller; checked with node --no-liftoff --print-wasm-code: no spills either way).
+// Panels are adjacent (ldb and 32 bytes apart in packed and y) except for the batch-1 1×24 tile.
 function tile4x8packed(a: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
-  tile(4, 1, true, a, 0, b, ldb, K, y, ldy, nc, resume);
+  tile(4, 1, true, a, 0, b, ldb, K, y, ldy, ROW, nc, resume);
 }
 function tile2x16(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
-  tile(2, 2, false, a, lda, b, ldb, K, y, ldy, nc, resume);
+  tile(2, 2, false, a, lda, b, ldb, K, y, ldy, ROW, nc, resume);
 }
 function tile2x8(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
-  tile(2, 1, false, a, lda, b, ldb, K, y, ldy, nc, resume);
+  tile(2, 1, false, a, lda, b, ldb, K, y, ldy, ROW, nc, resume);
 }
-function tile1x24(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resume: bool): void {
-  tile(1, 3, false, a, 0, b, ldb, K, y, 0, nc, resume);
+function tile1x24(a: usize, b: usize, ldb: usize, K: i32, y: usize, ldyp: usize, nc: i32, resume: bool): void {
+  tile(1, 3, false, a, 0, b, ldb, K, y, 0, ldyp, nc, resume);
 }
 function tile1x16(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resume: bool): void {
-  tile(1, 2, false, a, 0, b, ldb, K, y, 0, nc, resume);
+  tile(1, 2, false, a, 0, b, ldb, K, y, 0, ROW, nc, resume);
 }
 function tile1x8(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resume: bool): void {
-  tile(1, 1, false, a, 0, b, ldb, K, y, 0, nc, resume);
+  tile(1, 1, false, a, 0, b, ldb, K, y, 0, ROW, nc, resume);
 }
 
 /**
@@ -81,7 +86,7 @@ function leftover(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb: u
   if (rows == 1) {
     for (let j = 0; j < panels; j += 3, b += ldb * 3, y += NR * 4 * 3, nc -= NR * 3) {
       const n = panels - j;
-      if (n >= 3) tile1x24(x, b, ldb, K, y, nc, resume);
+      if (n >= 3) tile1x24(x, b, ldb, K, y, ROW, nc, resume);
       else if (n == 2) tile1x16(x, b, ldb, K, y, nc, resume);
       else tile1x8(x, b, ldb, K, y, nc, resume);
     }
@@ -96,6 +101,22 @@ function leftover(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb: u
     leftover(2, panels, x, lda, b, ldb, K, y, ldy, nc, resume);
     leftover(1, panels, x + (lda << 1), lda, b, ldb, K, y + (ldy << 1), ldy, nc, resume);
   }
+}
+
+/**
+ * One row (batch 1) against all the panels, over all of K: each 1×24 tile takes panels t, t + P/3
+ * and t + 2P/3, so the weights stream as three runs a third of them long, where adjacent panels
+ * restart three short streams per tile (K·32 bytes each) and the prefetchers ramp up again every
+ * time. The last P mod 3 panels run adjacent tiles.
+ */
+function rowAlone(x: usize, packed: usize, ldb: usize, K: i32, y: usize, outF: i32, panels: i32): void {
+  const third = panels / 3;
+  for (let t = 0; t < third; t++) {
+    const last = t + 2 * third; // the tile's panel that may be the partial one
+    tile1x24(x, packed + <usize>t * ldb, ldb * third, K, y + <usize>t * ROW, <usize>third * ROW, 2 * NR + min(NR, outF - last * NR), false);
+  }
+  const done = third * 3;
+  if (done < panels) leftover(1, panels - done, x, 0, packed + <usize>done * ldb, ldb, K, y + <usize>done * ROW, 0, outF - done * NR, false);
 }
 
 /**
@@ -136,7 +157,8 @@ export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, 
       const koff = <usize>k0 << 2; // x columns before the block, in bytes
       const bk = packed + <usize>k0 * ROW; // the row before the block's first k-row in panel 0
       if (packX && n > 0) packRows(xc + koff, lda, scratch, n, kn);
-      for (let j0 = 0; j0 < panels; j0 += GROUP) {
+      if (batch == 1) rowAlone(x, packed, ldb, inF, y, outF, panels);
+      else for (let j0 = 0; j0 < panels; j0 += GROUP) {
         const group = min(GROUP, panels - j0);
         const col = j0 * NR;
         if (packX) {

@@ -39,6 +39,16 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
   return i == 0 ? p0 : i == 1 ? p1 : i == 2 ? p2 : p3;
 }
 
+/** Where the columns of accumulator i's panel start in its row of y (panels ldyp bytes apart in y). */
+@inline function panelRow(i: i32, V: i32, y0: usize, y1: usize, y2: usize, y3: usize, ldyp: usize): usize {
+  return pickPtr(i / V, y0, y1, y2, y3) + <usize>((i % V) >> 1) * ldyp;
+}
+
+/** The valid columns counted from accumulator i's panel (nc counts them from the tile's first panel). */
+@inline function panelCols(i: i32, V: i32, nc: i32): i32 {
+  return nc - (((i % V) >> 1) << 3);
+}
+
 /**
  * Accumulator `vec` (columns 4·vec … 4·vec+3) of a tile row as the previous K block stored it
  * (epilogue.ts storeVector), reading only the nc valid columns; the others are never stored.
@@ -60,14 +70,16 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
  *          interleaved (lda unused);
  *   b      first packed panel, np panels ldb bytes apart: the block's k-rows are the K rows after
  *          the one at b (for the first block, b is the panel itself and that row is the bias);
- *   y      first output element, rows ldy bytes apart; nc ≤ 8·np valid columns (the rest is not stored);
+ *   y      first output element, rows ldy bytes apart, the panels' columns ldyp bytes apart (32 for
+ *          adjacent panels); nc ≤ 8·np valid columns counted as if panels were adjacent (the rest
+ *          is not stored: only the last panel may be partial);
  *   start  the row at b (the bias) when `resume` is false, else y itself (the previous block's sums).
  * mr, np and packedA must be literals: 1 ≤ mr ≤ 4, 1 ≤ np ≤ 4, mr·np ≤ 4 (see the register budget).
  */
 @inline export function tile(
   mr: i32, np: i32, packedA: bool,
   a: usize, lda: usize, b: usize, ldb: usize, K: i32,
-  y: usize, ldy: usize, nc: i32, resume: bool,
+  y: usize, ldy: usize, ldyp: usize, nc: i32, resume: bool,
 ): void {
   const V = np << 1;
   const n = mr * V;
@@ -85,14 +97,14 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
   let w0 = ZERO, w1 = ZERO, w2 = ZERO, w3 = ZERO, w4 = ZERO, w5 = ZERO, w6 = ZERO, w7 = ZERO;
   let c0 = ZERO, c1 = ZERO, c2 = ZERO, c3 = ZERO, c4 = ZERO, c5 = ZERO, c6 = ZERO, c7 = ZERO;
   if (resume) {
-    c0 = loadVector(pickPtr(0 / V, y0, y1, y2, y3), 0 % V, nc);
-    c1 = loadVector(pickPtr(1 / V, y0, y1, y2, y3), 1 % V, nc);
-    if (n > 2) c2 = loadVector(pickPtr(2 / V, y0, y1, y2, y3), 2 % V, nc);
-    if (n > 3) c3 = loadVector(pickPtr(3 / V, y0, y1, y2, y3), 3 % V, nc);
-    if (n > 4) c4 = loadVector(pickPtr(4 / V, y0, y1, y2, y3), 4 % V, nc);
-    if (n > 5) c5 = loadVector(pickPtr(5 / V, y0, y1, y2, y3), 5 % V, nc);
-    if (n > 6) c6 = loadVector(pickPtr(6 / V, y0, y1, y2, y3), 6 % V, nc);
-    if (n > 7) c7 = loadVector(pickPtr(7 / V, y0, y1, y2, y3), 7 % V, nc);
+    c0 = loadVector(panelRow(0, V, y0, y1, y2, y3, ldyp), (0 % V) & 1, panelCols(0, V, nc));
+    c1 = loadVector(panelRow(1, V, y0, y1, y2, y3, ldyp), (1 % V) & 1, panelCols(1, V, nc));
+    if (n > 2) c2 = loadVector(panelRow(2, V, y0, y1, y2, y3, ldyp), (2 % V) & 1, panelCols(2, V, nc));
+    if (n > 3) c3 = loadVector(panelRow(3, V, y0, y1, y2, y3, ldyp), (3 % V) & 1, panelCols(3, V, nc));
+    if (n > 4) c4 = loadVector(panelRow(4, V, y0, y1, y2, y3, ldyp), (4 % V) & 1, panelCols(4, V, nc));
+    if (n > 5) c5 = loadVector(panelRow(5, V, y0, y1, y2, y3, ldyp), (5 % V) & 1, panelCols(5, V, nc));
+    if (n > 6) c6 = loadVector(panelRow(6, V, y0, y1, y2, y3, ldyp), (6 % V) & 1, panelCols(6, V, nc));
+    if (n > 7) c7 = loadVector(panelRow(7, V, y0, y1, y2, y3, ldyp), (7 % V) & 1, panelCols(7, V, nc));
   } else {
     // The bias rows start the accumulators.
     w0 = v128.load(p0); w1 = v128.load(p0, 16);
@@ -141,12 +153,12 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
     }
   } while (--k);
 
-  storeVector(pickPtr(0 / V, y0, y1, y2, y3), 0 % V, c0, nc);
-  storeVector(pickPtr(1 / V, y0, y1, y2, y3), 1 % V, c1, nc);
-  if (n > 2) storeVector(pickPtr(2 / V, y0, y1, y2, y3), 2 % V, c2, nc);
-  if (n > 3) storeVector(pickPtr(3 / V, y0, y1, y2, y3), 3 % V, c3, nc);
-  if (n > 4) storeVector(pickPtr(4 / V, y0, y1, y2, y3), 4 % V, c4, nc);
-  if (n > 5) storeVector(pickPtr(5 / V, y0, y1, y2, y3), 5 % V, c5, nc);
-  if (n > 6) storeVector(pickPtr(6 / V, y0, y1, y2, y3), 6 % V, c6, nc);
-  if (n > 7) storeVector(pickPtr(7 / V, y0, y1, y2, y3), 7 % V, c7, nc);
+  storeVector(panelRow(0, V, y0, y1, y2, y3, ldyp), (0 % V) & 1, c0, panelCols(0, V, nc));
+  storeVector(panelRow(1, V, y0, y1, y2, y3, ldyp), (1 % V) & 1, c1, panelCols(1, V, nc));
+  if (n > 2) storeVector(panelRow(2, V, y0, y1, y2, y3, ldyp), (2 % V) & 1, c2, panelCols(2, V, nc));
+  if (n > 3) storeVector(panelRow(3, V, y0, y1, y2, y3, ldyp), (3 % V) & 1, c3, panelCols(3, V, nc));
+  if (n > 4) storeVector(panelRow(4, V, y0, y1, y2, y3, ldyp), (4 % V) & 1, c4, panelCols(4, V, nc));
+  if (n > 5) storeVector(panelRow(5, V, y0, y1, y2, y3, ldyp), (5 % V) & 1, c5, panelCols(5, V, nc));
+  if (n > 6) storeVector(panelRow(6, V, y0, y1, y2, y3, ldyp), (6 % V) & 1, c6, panelCols(6, V, nc));
+  if (n > 7) storeVector(panelRow(7, V, y0, y1, y2, y3, ldyp), (7 % V) & 1, c7, panelCols(7, V, nc));
 }
