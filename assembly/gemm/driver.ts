@@ -156,9 +156,12 @@ export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, 
       const resume = k0 > 0;
       const koff = <usize>k0 << 2; // x columns before the block, in bytes
       const bk = packed + <usize>k0 * ROW; // the row before the block's first k-row in panel 0
+      if (batch == 1) {
+        rowAlone(x, packed, ldb, inF, y, outF, panels); // one chunk, one K block
+        continue;
+      }
       if (packX && n > 0) packRows(xc + koff, lda, scratch, n, kn);
-      if (batch == 1) rowAlone(x, packed, ldb, inF, y, outF, panels);
-      else for (let j0 = 0; j0 < panels; j0 += GROUP) {
+      for (let j0 = 0; j0 < panels; j0 += GROUP) {
         const group = min(GROUP, panels - j0);
         const col = j0 * NR;
         if (packX) {
