@@ -48,6 +48,9 @@ const SHAPES = {
   down64: [64, 11008, 4096],
   vocab1: [1, 768, 50257],
   ffn1k512: [512, 1024, 4096, 1024],
+  // batch 8 with the weights in L3 (8 MiB) and out of it (64 MiB): what streaming from memory costs
+  l3w8: [8, 2048, 1024],
+  memw8: [8, 2048, 8192],
 };
 
 const args = process.argv.slice(2);

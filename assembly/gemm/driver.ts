@@ -33,7 +33,11 @@
 // memory into pieces and reload y, and buy nothing at B ≥ 64 since L2 feeds the tile as fast. Scratch
 // 256 KiB / 512 KiB / 1 MiB at 32 strips per chunk: 42.4 / 46.7 / 44.2 (FFN 2048/8192 B=64), 40.2 /
 // 42.7 / 44.2 (11008→4096 B=64), 37.6 / 33.6 / 35.6 (FFN 2048/8192 B=8); 64 strips per chunk with
-// 1 MiB measured like 32. Tile shapes (Zen 4, FFN 8×/128×512→2048→512 and 512³, GFLOP/s simd |
+// 1 MiB measured like 32. Running each panel in slices of 128 … 1024 k's, every strip in turn (the
+// slice in L1, one stream from memory): 24–38 vs 41 (8×2048→8192), 45–50 vs 51 (FFN 1024/4096 B=64),
+// 28–40 vs 45 (FFN 2048/8192 B=8): a tile's start and end cost more than L1 saves over L2. Batch 8
+// runs at 48.8 GFLOP/s with its 8 MiB of weights in L3 and 41.3 with 64 MiB streamed from memory
+// (2048→1024 vs 2048→8192). Tile shapes (Zen 4, FFN 8×/128×512→2048→512 and 512³, GFLOP/s simd |
 // relaxed): 4×8 on packed x 42–44 | 49–51; 4×8 on x in place 34–36 | 43–48; 2×16 in place 37–39 |
 // 46–50. Hence 4×8 on packed x for both builds.
 //
