@@ -165,7 +165,8 @@ function scaleText(rows, bandwidth) {
 
 function bandwidthText(bandwidth) {
   return [
-    `WebAssembly read bandwidth, one core, ${bandwidth.mib} MiB buffer: ${num(bandwidth.gbs)} GB/s best, ${num(bandwidth.median)} median`,
+    `WebAssembly read bandwidth, one core, ${bandwidth.mib} MiB buffer: ${num(bandwidth.gbs)} GB/s best, ${num(bandwidth.median)} median, ` +
+      `reading ${bandwidth.streams} run(s) at once (medians by runs: ${Object.entries(bandwidth.perStreams ?? {}).map(([s, g]) => `${s}: ${g}`).join(', ')})`,
     '',
   ].join('\n');
 }
