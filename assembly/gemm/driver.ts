@@ -16,10 +16,9 @@
 //
 // Batch 1 … 3 (the GEMV path): each weight is used once, so nothing is blocked: one row runs the 1×24
 // tile over all of K, three panels in flight, a third of the weights apart (rowAlone); two rows run
-// 2×16. Batch 1 streams the weights at the read bandwidth (bench/gemm-kernel.js, the read loop of
-// bench/bandwidth.js in the same rounds, relaxed, Zen 5): 768→50257 95–101 % (74–78 % with the
-// three panels adjacent), 2048→8192→2048 89–102 %, 11008→4096 94–101 %; three streams beat two
-// (1×16: 46 / 84 / 90 %).
+// 2×16. Batch 1 streams the weights at the read bandwidth (bench/gemm-kernel.js with the three-run
+// read loop of bench/bandwidth.js in the same rounds, Zen 5): 768→50257 94–99 % (74–78 % of the
+// one-run loop with the three panels adjacent), 2048→8192→2048 100–107 %, 11008→4096 105–110 %.
 //
 // A chunk's rows are finished (all N columns, all of K) after its last K block; the activation then
 // runs over them while they are in L2/L3, by the elementwise kernels (3–7 % faster on the FFN than
@@ -111,7 +110,8 @@ function leftover(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb: u
  * One row (batch 1) against all the panels, over all of K: each 1×24 tile takes panels t, t + P/3
  * and t + 2P/3, so the weights stream as three runs a third of them long, where adjacent panels
  * restart three short streams per tile (K·32 bytes each) and the prefetchers ramp up again every
- * time. The last P mod 3 panels run adjacent tiles.
+ * time. The last P mod 3 panels run adjacent tiles. Two runs (1×16 tiles half the weights apart)
+ * measured +10 % on 768→50257 but −5 … −10 % on 2048/8192 and 11008→4096.
  */
 function rowAlone(x: usize, packed: usize, ldb: usize, K: i32, y: usize, outF: i32, panels: i32): void {
   const third = panels / 3;
