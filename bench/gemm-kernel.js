@@ -50,6 +50,9 @@ const SHAPES = {
   ffn1k512: [512, 1024, 4096, 1024],
   // batch 8 with the weights in L3 (8 MiB) and out of it (64 MiB): what streaming from memory costs
   l3w8: [8, 2048, 1024],
+  // short K: the cost of a tile's start and end
+  k64: [512, 64, 2048],
+  k256: [512, 256, 2048],
   memw8: [8, 2048, 8192],
 };
 

@@ -36,7 +36,9 @@
 // slice in L1, one stream from memory): 24–38 vs 41 (8×2048→8192), 45–50 vs 51 (FFN 1024/4096 B=64),
 // 28–40 vs 45 (FFN 2048/8192 B=8): a tile's start and end cost more than L1 saves over L2. Batch 8
 // runs at 48.8 GFLOP/s with its 8 MiB of weights in L3 and 41.3 with 64 MiB streamed from memory
-// (2048→1024 vs 2048→8192). Tile shapes (Zen 4, FFN 8×/128×512→2048→512 and 512³, GFLOP/s simd |
+// (2048→1024 vs 2048→8192). The tile's own ceiling, everything in L1 (512×64→2048): 51.8 GFLOP/s
+// relaxed, 51.4 simd, as fast as 512×256→2048 and 512³ (50.1, 50.2): tiles as short as 64 k's cost
+// nothing, and at B = 64 the blocked FFNs run at 93–98 % of that ceiling. Tile shapes (Zen 4, FFN 8×/128×512→2048→512 and 512³, GFLOP/s simd |
 // relaxed): 4×8 on packed x 42–44 | 49–51; 4×8 on x in place 34–36 | 43–48; 2×16 in place 37–39 |
 // 46–50. Hence 4×8 on packed x for both builds.
 //
