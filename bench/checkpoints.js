@@ -60,7 +60,6 @@ export function swigluReference(w, x, batch, sublayer) {
 }
 
 export async function checkpointsSection({ impls, timing, log }) {
-  const contenders = impls.filter((i) => i.key === 'ffwd-simd' || i.key === 'ffwd-relaxed' || i.key === 'ort-1t');
   const weights = swigluWeights();
   const maxBatch = 128;
   const x = normal(maxBatch * D, 0xc4e5);
@@ -73,7 +72,7 @@ export async function checkpointsSection({ impls, timing, log }) {
     for (const batch of w.batches) {
       const flops = flopsOfMlp(w.id, batch);
       const results = await runCase({
-        impls: contenders,
+        impls,
         prepare: (impl) => (w.id === 'ffn-plain'
           ? (impl.kind === 'ffwd' ? impl.peer.layers(plain, x, batch) : null)
           : impl.peer.swiglu?.(weights, x, batch, w.id === 'swiglu-sublayer') ?? null),

@@ -5,7 +5,7 @@
 import { type ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, checkNumber, describe } from './errors.js';
-import { type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, isTransposed, packWeight, placePanels } from './linear.js';
+import { type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, isTransposed, packWeight, placePanels, withScratch } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 
 /** One projection: weight [outFeatures, inFeatures] (or [in, out] with layout 'in_out'), optional bias. */
@@ -139,7 +139,9 @@ export class GatedLinear {
       this.#workspace = null;
       this.#workspace = new Tensor(this.#heap, need);
     }
-    this.#heap.exports.gatedLinear(x, this.#packed, this.#workspace.ptr, h, batch, this.inFeatures, this.outFeatures, this.#code, this.slope);
+    const workspace = this.#workspace.ptr;
+    withScratch(this.#heap, this.inFeatures, batch, (scratch) => this.#heap.exports.gatedLinear(
+      x, this.#packed, workspace, h, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, scratch));
   }
 
   /** Gives the panels and the workspace back (saved panels used in place are only let go of). */

@@ -93,6 +93,22 @@ export interface Storage {
   bytes: number;
 }
 
+/**
+ * Runs `gemm` with the GEMM's working memory for rows of inFeatures (packed slices of x; up to
+ * 512 KiB), allocated for the call and freed after it: a freed block of that size is reused by the
+ * next call, so this costs next to nothing, and no layer holds scratch between calls (a model of many
+ * layers would hold one each). Batches of 1 … 3 read x in place and need none.
+ */
+export function withScratch(heap: Heap, inFeatures: number, batch: number, gemm: (scratch: number) => void): void {
+  if (batch < 4) return gemm(0);
+  const scratch = heap.alloc(heap.exports.linearScratchBytes(inFeatures) >>> 0);
+  try {
+    gemm(scratch);
+  } finally {
+    heap.free(scratch);
+  }
+}
+
 /** A block of `bytes` for a layer's panels: its own (allocated), or a view of saved panels. */
 export function placePanels(heap: Heap, bytes: number, saved?: SavedPanels): { ptr: number; owned: boolean } {
   if (saved?.at !== undefined) return { ptr: saved.at, owned: false };
@@ -157,7 +173,7 @@ export class Linear {
     return this.inFeatures * this.outFeatures + (this.hasBias ? this.outFeatures : 0);
   }
 
-  /** Bytes of WASM memory the packed weights occupy. */
+  /** Bytes of WASM memory the layer holds: its packed weights. */
   get bytes(): number {
     return this.#packedBytes;
   }
@@ -177,7 +193,9 @@ export class Linear {
    *  (batch·outFeatures floats, not overlapping y) is added after the activation, in the epilogue. */
   run(x: number, y: number, batch: number, residual = 0): void {
     if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
-    this.#heap.exports.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, residual);
+    const { inFeatures, outFeatures } = this;
+    withScratch(this.#heap, inFeatures, batch, (scratch) =>
+      this.#heap.exports.linear(x, this.#packed, y, batch, inFeatures, outFeatures, this.#code, this.slope, residual, scratch));
   }
 
   /** The layer as a .safetensors file that ffwd.load rebuilds without repacking (README, Saved layers). */
