@@ -4,6 +4,7 @@ export { RELAXED } from './simd';
 export { Activation } from './activations';
 export * from './kernels';
 export { bf16ToF32, f16ToF32 } from './convert';
-export { gatedLinear, linear, pack, packedBytes } from './gemm/index';
+export { gatedLinear, linear, linearScratchBytes, pack, packedBytes } from './gemm/index';
 export { layerNorm, rmsNorm } from './norm';
 export { setTailScratch } from './scratch';
+export { checksum } from './checksum';

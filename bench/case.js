@@ -12,32 +12,38 @@ const short = (error) => String(error?.message ?? error).split('\n')[0].slice(0,
 /**
  * prepare(impl) → runner | null (null: the implementation doesn't have this). Returns one result
  * per implementation that has it: { key, ms, maxAbs, maxScaled, ok, reps, samples } or { key, error }.
+ * With `variants` ([{ id, prepare, reference }]) every implementation runs every variant, all timed in
+ * the same rounds (so their ratios are not at the mercy of the machine's load between cases), and each
+ * result also carries its `variant`.
  */
-export async function runCase({ impls, prepare, reference, tolerance, timing }) {
+export async function runCase({ impls, prepare, reference, variants = [{ id: undefined, prepare, reference }], tolerance, timing }) {
   const results = [];
   const contenders = [];
-  for (const impl of impls) {
-    if (!impl.peer) continue;
-    let s = null;
-    try {
-      const runner = await prepare(impl);
-      s = asSampler(impl, runner);
-      if (s === null) continue;
-      const check = compare(await s.output(), reference);
-      contenders.push({ label: impl.key, sampler: s, check, api: runner.api, settleMs: impl.threads > 1 ? SETTLE_MS : 0 });
-    } catch (error) {
-      results.push({ key: impl.key, error: short(error) });
-      await s?.release().catch(() => {});
+  for (const variant of variants) {
+    for (const impl of impls) {
+      if (!impl.peer) continue;
+      const tag = variant.id === undefined ? {} : { variant: variant.id };
+      let s = null;
+      try {
+        const runner = await variant.prepare(impl);
+        s = asSampler(impl, runner);
+        if (s === null) continue;
+        const check = compare(await s.output(), variant.reference);
+        contenders.push({ label: impl.key, tag, reference: variant.reference, sampler: s, check, api: runner.api, settleMs: impl.threads > 1 ? SETTLE_MS : 0 });
+      } catch (error) {
+        results.push({ key: impl.key, ...tag, error: short(error) });
+        await s?.release().catch(() => {});
+      }
     }
   }
   const timed = await roundRobin(contenders, timing);
   for (const [i, c] of contenders.entries()) {
-    const after = compare(await c.sampler.output(), reference);
+    const after = compare(await c.sampler.output(), c.reference);
     await c.sampler.release();
     const maxAbs = Math.max(c.check.maxAbs, after.maxAbs);
     const maxScaled = Math.max(c.check.maxScaled, after.maxScaled);
     const { ms, best, reps, samples } = timed[i];
-    results.push({ key: c.label, ms, best, reps, samples, maxAbs, maxScaled, ok: maxScaled <= tolerance, ...(c.api ? { api: c.api } : {}) });
+    results.push({ key: c.label, ...c.tag, ms, best, reps, samples, maxAbs, maxScaled, ok: maxScaled <= tolerance, ...(c.api ? { api: c.api } : {}) });
   }
   return results;
 }

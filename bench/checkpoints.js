@@ -60,7 +60,6 @@ export function swigluReference(w, x, batch, sublayer) {
 }
 
 export async function checkpointsSection({ impls, timing, log }) {
-  const contenders = impls.filter((i) => i.key === 'ffwd-simd' || i.key === 'ffwd-relaxed' || i.key === 'ort-1t');
   const weights = swigluWeights();
   const maxBatch = 128;
   const x = normal(maxBatch * D, 0xc4e5);
@@ -68,22 +67,23 @@ export async function checkpointsSection({ impls, timing, log }) {
   const plain = [{ inFeatures: D, outFeatures: 2048, activation: 'gelu', weight: normal(2048 * D, 7, 1 / Math.sqrt(D)), bias: normal(2048, 8, 0.05) },
     { inFeatures: 2048, outFeatures: D, activation: null, weight: normal(D * 2048, 9, 1 / Math.sqrt(2048)), bias: normal(D, 10, 0.05) }];
   const plainReference = layersReference(plain, x, maxBatch);
+  // Every workload of a batch is timed in the same rounds: the gated-vs-plain and sublayer-vs-MLP
+  // figures are ratios of those.
   const rows = [];
-  for (const w of CHECKPOINT_WORKLOADS) {
-    for (const batch of w.batches) {
-      const flops = flopsOfMlp(w.id, batch);
-      const results = await runCase({
-        impls: contenders,
-        prepare: (impl) => (w.id === 'ffn-plain'
-          ? (impl.kind === 'ffwd' ? impl.peer.layers(plain, x, batch) : null)
-          : impl.peer.swiglu?.(weights, x, batch, w.id === 'swiglu-sublayer') ?? null),
-        reference: (w.id === 'ffn-plain' ? plainReference : references[w.id]).subarray(0, batch * D),
-        tolerance: 1e-5 * Math.sqrt(H),
-        timing,
-      });
-      for (const { key, ...r } of results) rows.push({ workload: w.id, batch, impl: key, flops, ...r, ...(r.ms ? { gflops: flops / r.ms / 1e6 } : {}) });
-      log?.(`  ${w.id} B=${batch}: ${results.map((r) => `${r.key} ${r.ms ? r.ms.toFixed(3) + 'ms' : 'ERR'}`).join(', ')}`);
+  for (const batch of [1, 8, 128]) {
+    const variants = CHECKPOINT_WORKLOADS.filter((w) => w.batches.includes(batch)).map((w) => ({
+      id: w.id,
+      prepare: (impl) => (w.id === 'ffn-plain'
+        ? (impl.kind === 'ffwd' ? impl.peer.layers(plain, x, batch) : null)
+        : impl.peer.swiglu?.(weights, x, batch, w.id === 'swiglu-sublayer') ?? null),
+      reference: (w.id === 'ffn-plain' ? plainReference : references[w.id]).subarray(0, batch * D),
+    }));
+    const results = await runCase({ impls, variants, tolerance: 1e-5 * Math.sqrt(H), timing });
+    for (const { key, variant, ...r } of results) {
+      const flops = flopsOfMlp(variant, batch);
+      rows.push({ workload: variant, batch, impl: key, flops, ...r, ...(r.ms ? { gflops: flops / r.ms / 1e6 } : {}) });
     }
+    log?.(`  B=${batch}: ${results.map((r) => `${r.variant} ${r.key} ${r.ms ? r.ms.toFixed(3) + 'ms' : 'ERR'}`).join(', ')}`);
   }
   return rows;
 }

@@ -1,10 +1,15 @@
 // Section 4: cold start, from .wasm bytes already in memory to the first correct result, each
 // sample in a fresh Node process (V8 caches compiled wasm per process, so a second instance in the
 // same process would not be cold). JS modules are imported and inputs made before the clock starts.
+// The seed block is made four ways: from arrays, by fromSafetensors from an F32 checkpoint's bytes,
+// by ffwd.load from the bytes layer.save() wrote, and by ffwd.load in place (the file read straight
+// into WASM memory, inside the clock). The parent writes those two files once, before the samples.
 // Also the module sizes, raw and gzipped. This file is both sides: coldSection() spawns
 // `node bench/cold.js <target>`, which measures once and prints JSON.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -18,23 +23,86 @@ const FFN_BATCH = 8;
 const GELU_N = 4096;
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
-/** Measures ffwd: init from bytes (with `threads`: the shared build, workers started), then one gelu or one FFN forward. */
-async function ffwdTarget(build, workload, threads = 1) {
+const SEED_FILES = { checkpoint: 'seed.safetensors', saved: 'seed.ffwd.safetensors' };
+const seedFile = (name) => join(process.env.FFWD_COLD_DIR ?? '.', SEED_FILES[name]);
+const seedProjections = () => makeLayers(FFN_SHAPE).map(({ weight, bias, inFeatures, outFeatures }) => ({ weight, bias, inFeatures, outFeatures }));
+
+/** A .safetensors file of F32 tensors, as PyTorch writes one (header padded to 8 bytes). */
+function f32Safetensors(tensors) {
+  const header = {};
+  let offset = 0;
+  for (const [name, { data, shape }] of Object.entries(tensors)) {
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.byteLength] };
+    offset += data.byteLength;
+  }
+  const json = Buffer.from(JSON.stringify(header).padEnd(Math.ceil((JSON.stringify(header).length + 8) / 8) * 8 - 8));
+  const file = Buffer.alloc(8 + json.length + offset);
+  file.writeBigUInt64LE(BigInt(json.length));
+  json.copy(file, 8);
+  let at = 8 + json.length;
+  for (const { data } of Object.values(tensors)) at += Buffer.from(data.buffer, data.byteOffset, data.byteLength).copy(file, at);
+  return file;
+}
+
+/** Writes the seed block's F32 checkpoint (fc1/fc2 .weight and .bias) and the block as layer.save() writes it. */
+async function writeSeedFiles(dir) {
+  const [fc1, fc2] = seedProjections();
+  const checkpoint = f32Safetensors({
+    'fc1.weight': { data: fc1.weight, shape: [fc1.outFeatures, fc1.inFeatures] }, 'fc1.bias': { data: fc1.bias, shape: [fc1.outFeatures] },
+    'fc2.weight': { data: fc2.weight, shape: [fc2.outFeatures, fc2.inFeatures] }, 'fc2.bias': { data: fc2.bias, shape: [fc2.outFeatures] },
+  });
   const { init } = await import('ffwd');
-  const bytes = readFileSync(ffwdWasm(threads > 1 ? `${build}-shared` : build));
+  const block = (await init({ build: 'simd' })).feedForward({ fc1, fc2, activation: 'gelu' });
+  writeFileSync(join(dir, SEED_FILES.checkpoint), checkpoint);
+  writeFileSync(join(dir, SEED_FILES.saved), block.save());
+}
+
+/**
+ * The ways to make the seed block once `init` is done: `prepare` runs before the clock (reads the
+ * file the block is made from, as every target's input is in memory before it), `make` inside it.
+ * In place, the file is read into WASM memory after `init` by `read`, timed but not counted, as the
+ * other targets' reads are not.
+ */
+const SEED_BLOCK = {
+  arrays: { prepare: seedProjections, make: (f, [fc1, fc2]) => f.feedForward({ fc1, fc2, activation: 'gelu' }) },
+  fromSafetensors: {
+    prepare: () => readFileSync(seedFile('checkpoint')),
+    make: (f, bytes) => f.feedForward.fromSafetensors(bytes, { fc1: 'fc1', fc2: 'fc2' }, { activation: 'gelu' }),
+  },
+  load: { prepare: () => readFileSync(seedFile('saved')), make: (f, bytes) => f.load(bytes) },
+  'load in place': {
+    prepare: () => openSync(seedFile('saved')),
+    read: (f, fd) => {
+      const size = fstatSync(fd).size;
+      const holder = f.tensor(Math.ceil(size / 4)); // never freed: the layer uses the panels in it
+      const bytes = new Uint8Array(holder.data.buffer, holder.data.byteOffset, size);
+      readSync(fd, bytes, 0, size, 0);
+      closeSync(fd);
+      return bytes;
+    },
+    make: (f, bytes) => f.load(bytes),
+  },
+};
+
+/** Measures ffwd: init from bytes, then one gelu, or the seed block made `how` and its first forward. */
+async function ffwdTarget(build, workload, how = 'arrays') {
+  const { init } = await import('ffwd');
+  const bytes = readFileSync(ffwdWasm(build));
   const x = normal(workload === 'ffn' ? FFN_BATCH * 512 : GELU_N, 1);
-  const layers = workload === 'ffn' ? makeLayers(FFN_SHAPE) : null;
+  const seed = workload === 'ffn' ? SEED_BLOCK[how] : null;
+  const input = seed?.prepare();
   const t0 = now();
-  const f = await init({ module: bytes, build, threads });
-  if (f.threads !== threads) throw new Error(`ffwd runs ${f.threads} thread(s): ${f.threadsUnavailable}`);
+  const f = await init({ module: bytes, build });
   const t1 = now();
   if (workload === 'ffn') {
-    const [fc1, fc2] = layers.map(({ weight, bias, inFeatures, outFeatures }) => ({ weight, bias, inFeatures, outFeatures }));
-    const ffn = f.feedForward({ fc1, fc2, activation: 'gelu' });
+    const source = seed.read ? seed.read(f, input) : input;
+    const read = now() - t1;
+    const ffn = seed.make(f, source);
     const t2 = now();
     const y = ffn.forward(f.tensor(x), FFN_BATCH).data[0];
     const t3 = now();
-    return { ms: t3 - t0, parts: { init: t1 - t0, load: t2 - t1, first: t3 - t2 }, finite: Number.isFinite(y) };
+    const parts = { init: t1 - t0, ...(seed.read ? { 'read into WASM memory (not counted)': read } : {}), load: t2 - t1 - read, first: t3 - t2 };
+    return { ms: t3 - t0 - read, parts, finite: Number.isFinite(y) };
   }
   const t = f.tensor(x);
   const y = f.gelu(t, t).data[0];
@@ -80,8 +148,12 @@ export const TARGETS = {
   'ffwd-relaxed gelu': { run: () => ffwdTarget('relaxed', 'gelu'), flags: [RELAXED_FLAG] },
   'ffwd-simd ffn': { run: () => ffwdTarget('simd', 'ffn') },
   'ffwd-relaxed ffn': { run: () => ffwdTarget('relaxed', 'ffn'), flags: [RELAXED_FLAG] },
-  'ffwd-simd 2 threads gelu': { run: () => ffwdTarget('simd', 'gelu', 2) },
-  'ffwd-simd 2 threads ffn': { run: () => ffwdTarget('simd', 'ffn', 2) },
+  'ffwd-simd ffn fromSafetensors': { run: () => ffwdTarget('simd', 'ffn', 'fromSafetensors') },
+  'ffwd-simd ffn load(saved)': { run: () => ffwdTarget('simd', 'ffn', 'load') },
+  'ffwd-simd ffn load(saved) in place': { run: () => ffwdTarget('simd', 'ffn', 'load in place') },
+  'ffwd-relaxed ffn fromSafetensors': { run: () => ffwdTarget('relaxed', 'ffn', 'fromSafetensors'), flags: [RELAXED_FLAG] },
+  'ffwd-relaxed ffn load(saved)': { run: () => ffwdTarget('relaxed', 'ffn', 'load'), flags: [RELAXED_FLAG] },
+  'ffwd-relaxed ffn load(saved) in place': { run: () => ffwdTarget('relaxed', 'ffn', 'load in place'), flags: [RELAXED_FLAG] },
   'ort-1t gelu': { run: () => ortTarget('gelu') },
   'ort-1t ffn': { run: () => ortTarget('ffn') },
   'tfjs gelu': { run: () => tfjsTarget() },
@@ -92,17 +164,21 @@ const run = promisify(execFile);
 /** One fresh process per sample, targets in turn; medians of total and of each part. */
 export async function coldSection({ rounds, log }) {
   const samples = Object.fromEntries(Object.keys(TARGETS).map((k) => [k, []]));
+  const dir = mkdtempSync(join(tmpdir(), 'ffwd-cold-'));
+  await writeSeedFiles(dir);
+  const env = { ...process.env, FFWD_COLD_DIR: dir };
   for (let r = 0; r < rounds; r++) {
     for (const [name, target] of Object.entries(TARGETS)) {
       try {
         const args = [...(target.flags ?? []), fileURLToPath(import.meta.url), name];
-        const { stdout } = await run(process.execPath, args, { timeout: 60000 });
+        const { stdout } = await run(process.execPath, args, { timeout: 60000, env });
         samples[name].push(JSON.parse(stdout.trim().split('\n').at(-1)));
       } catch (error) {
         samples[name].push({ error: String(error?.stderr || error?.message || error).trim().split('\n').at(-1) });
       }
     }
   }
+  rmSync(dir, { recursive: true, force: true });
   const rows = [];
   for (const [name, list] of Object.entries(samples)) {
     const good = list.filter((s) => s.ms !== undefined);

@@ -8,11 +8,14 @@
 //   node bench/gemm-kernel.js [--shapes ffn1,ffn8,ffn128,sq512] [--builds simd,relaxed] [--rounds 15]
 //                             [--target-ms 20] [--hidden Gelu] [--wasm label=path.wasm …] [--json out.json]
 //
+// The streaming-read loop of bench/bandwidth.js takes turns too: "% of read" compares the weights'
+// GB/s with the read bandwidth measured in the same rounds.
+//
 // --hidden names the activation of the FFN's hidden layer as the module exports it (Activation.<name>:
 // Gelu by default, Identity to time the GEMM alone); a module without it runs Identity.
 //
 // --wasm adds other builds of the kernels (any module exporting memory, alloc, pack, packedBytes,
-// linear) as contenders: this is how tile variants were compared (see the numbers in
+// linear; linearScratchBytes if it takes a scratch) as contenders: this is how tile variants were compared (see the numbers in
 // assembly/gemm/microkernel.ts). A module counts as relaxed if its RELAXED global is 1 or, lacking
 // one, its path says "relaxed".
 import v8 from 'node:v8';
@@ -21,6 +24,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // before any module compiles
 const { init } = await import('ffwd');
 const { peakWat, assemble, FLOPS_PER_STEP } = await import('./peak.js');
+const { bandwidthRunner } = await import('./bandwidth.js');
 const { median, now } = await import('./timing.js');
 
 const SHAPES = {
@@ -33,7 +37,23 @@ const SHAPES = {
   ffn3: [3, 512, 2048, 512],
   ffn32: [32, 512, 2048, 512],
   sq1024: [1024, 1024, 1024],
-  down1: [1, 11008, 4096], // a long-K GEMV (x too long to pack)
+  down1: [1, 11008, 4096], // a long-K GEMV
+  // the scale section's shapes (bench/layers.js SCALE_WORKLOADS)
+  ffn1k8: [8, 1024, 4096, 1024],
+  ffn1k64: [64, 1024, 4096, 1024],
+  ffn2k1: [1, 2048, 8192, 2048],
+  ffn2k8: [8, 2048, 8192, 2048],
+  ffn2k64: [64, 2048, 8192, 2048],
+  down8: [8, 11008, 4096],
+  down64: [64, 11008, 4096],
+  vocab1: [1, 768, 50257],
+  ffn1k512: [512, 1024, 4096, 1024],
+  // batch 8 with the weights in L3 (8 MiB) and out of it (64 MiB): what streaming from memory costs
+  l3w8: [8, 2048, 1024],
+  // short K: the cost of a tile's start and end
+  k64: [512, 64, 2048],
+  k256: [512, 256, 2048],
+  memw8: [8, 2048, 8192],
 };
 
 const args = process.argv.slice(2);
@@ -93,11 +113,13 @@ function prepare(c, dims, seed) {
     layers.push({ K, N, packed, bytes, act: l + 2 < dims.length ? hiddenAct : 0 });
   }
   const acts = dims.slice(1).map((d) => e.alloc(batch * d * 4) >>> 0);
+  // The GEMM's scratch, as a Linear allocates it (a module without linearScratchBytes has its own).
+  const scratch = e.linearScratchBytes ? e.alloc(e.linearScratchBytes(Math.max(...dims.slice(1, -1))) >>> 0) >>> 0 : 0;
   f32(acts[0], batch * dims[1]).set(fill(batch * dims[1]));
   const run = () => {
     for (let l = 0; l < layers.length; l++) {
       const L = layers[l];
-      e.linear(acts[l], L.packed, acts[l + 1], batch, L.K, L.N, L.act, 0.01, 0);
+      e.linear(acts[l], L.packed, acts[l + 1], batch, L.K, L.N, L.act, 0.01, 0, scratch);
     }
   };
   const output = () => f32(acts.at(-1), batch * dims.at(-1)).slice();
@@ -106,6 +128,7 @@ function prepare(c, dims, seed) {
   const release = () => {
     for (const L of layers) e.free(L.packed);
     for (const p of acts) e.free(p);
+    if (scratch) e.free(scratch);
   };
   return { run, output, flops, weightBytes, release, hidden: dims.length > 3 ? (global ? hidden : 'Identity') : '-' };
 }
@@ -131,7 +154,11 @@ async function peakRunners() {
 }
 
 console.log(`# ffwd GEMM kernels, node ${process.version}, one thread, medians of ${rounds} rounds`);
-const peakList = await peakRunners();
+// The streaming-read loop over 256 MiB in three runs (as the batch-1 tile reads), timed in the same
+// rounds too: the GEMV's ceiling.
+const readRunner = async () => ({ kind: 'read', ...(await bandwidthRunner(256, 3)) });
+
+const peakList = [...(await peakRunners()), await readRunner()];
 const all = await contenders();
 const results = [];
 for (const name of shapes) {
@@ -164,20 +191,20 @@ for (const name of shapes) {
     }
   }
   const peak = {};
-  peakList.forEach((p, j) => (peak[p.kind] = p.flops / median(samples[runs.length + j]) / 1e6));
+  peakList.forEach((p, j) => (peak[p.kind] = (p.flops ?? p.bytes) / median(samples[runs.length + j]) / 1e6));
   const peakOf = (c) => (c.relaxed ? peak.relaxedMadd : peak.mulAdd) ?? NaN;
   runs.forEach((r, i) => {
     const ms = median(samples[i]);
     const gflops = r.flops / ms / 1e6;
     const row = {
       shape: name, dims: dims.join('×'), build: all[i].label, hidden: r.hidden, ms, gflops,
-      peak: peakOf(all[i]), ofPeak: gflops / peakOf(all[i]), weightGBs: r.weightBytes / ms / 1e6, min: Math.min(...samples[i]),
+      peak: peakOf(all[i]), ofPeak: gflops / peakOf(all[i]), weightGBs: r.weightBytes / ms / 1e6, readGBs: peak.read, min: Math.min(...samples[i]),
     };
     results.push(row);
     console.log(
       `${name.padEnd(7)} ${row.dims.padEnd(16)} ${row.build.padEnd(20)} ${ms.toFixed(3).padStart(8)} ms ` +
         `${gflops.toFixed(1).padStart(6)} GFLOP/s ${(100 * row.ofPeak).toFixed(0).padStart(4)}% of peak ${row.peak.toFixed(1)} ` +
-        `${row.weightGBs.toFixed(0).padStart(4)} GB/s weights  (hidden ${r.hidden})`,
+        `${row.weightGBs.toFixed(0).padStart(4)} GB/s weights (${(100 * row.weightGBs / row.readGBs).toFixed(0)}% of read ${row.readGBs.toFixed(1)})  (hidden ${r.hidden})`,
     );
   });
   for (const r of runs) r.release();

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { DISTRIBUTIONS } from './data.js';
 import { KERNELS } from './kernels.js';
 import { IMPLEMENTATIONS } from './implementations.js';
-import { WORKLOADS } from './layers.js';
+import { SCALE_WORKLOADS, WORKLOADS } from './layers.js';
 import { CHECKPOINT_WORKLOADS, checkpointFigures } from './checkpoints.js';
 import { activationSvg } from './svg.js';
 import { num, sci, table, times } from './table.js';
@@ -117,6 +117,7 @@ function layersText(rows, ratios, peaks, workloads = WORKLOADS) {
     for (const build of FFWD_BUILDS) {
       if (!ratios.some((r) => r.workload === w.id && r.ffwd === build)) continue;
       for (const base of BASELINES) {
+        if (!ratios.some((r) => r.workload === w.id && r.ffwd === build && r.vs[base])) continue;
         body.push([
           `${shortOf(build)}÷${shortOf(base)}`,
           ...batches.flatMap((b) => [ratioCell(ratios, (r) => r.workload === w.id && r.batch === b, build, base), '', '', '']),
@@ -135,6 +136,40 @@ function layersText(rows, ratios, peaks, workloads = WORKLOADS) {
     );
   }
   return out.join('\n');
+}
+
+/**
+ * What the scale section adds: each ffwd build's GFLOP/s on 1024→4096→1024 at batch 64 as a share of
+ * the seed's block at batch 128 (a bigger GEMM should be no less efficient), and at batch 1 the
+ * weights' bytes per second against the measured read bandwidth.
+ */
+function scaleText(rows, bandwidth) {
+  const out = [];
+  const at = (workload, batch, impl) => rows.find((r) => r.workload === workload && r.batch === batch && r.impl === impl && r.gflops);
+  const yardstick = FFWD_BUILDS.map((b) => [shortOf(b), at('ffn1k', 64, b), at('seed', 128, b)])
+    .filter(([, big, seed]) => big && seed)
+    .map(([b, big, seed]) => [b, num(big.gflops), num(seed.gflops), `${(100 * big.gflops / seed.gflops).toFixed(0)}%`]);
+  if (yardstick.length) {
+    out.push('Bigger vs smaller GEMM: GFLOP/s of FFN 1024→4096→1024 at B=64 ÷ FFN 512→2048→512 at B=128, same build');
+    out.push(table(['build', '1024/4096 B=64', '512/2048 B=128', 'ratio'], yardstick), '');
+  }
+  const single = rows.filter((r) => r.batch === 1 && r.weightGBs);
+  if (single.length) {
+    const bw = bandwidth?.gbs;
+    out.push(`Batch 1: GB/s of float32 weights read per call, vs the WASM read bandwidth (${bw ? `${num(bw)} GB/s` : 'not measured'}, ${bandwidth?.mib ?? '–'} MiB buffer, best run)`);
+    out.push(table(['workload', 'impl', 'GB/s', 'of bandwidth'], single.map((r) => [
+      SCALE_WORKLOADS.find((w) => w.id === r.workload)?.label ?? r.workload, shortOf(r.impl), num(r.weightGBs), bw ? `${(100 * r.weightGBs / bw).toFixed(0)}%` : '–',
+    ]), [0, 1]), '');
+  }
+  return out.join('\n');
+}
+
+function bandwidthText(bandwidth) {
+  return [
+    `WebAssembly read bandwidth, one core, ${bandwidth.mib} MiB buffer: ${num(bandwidth.gbs)} GB/s best, ${num(bandwidth.median)} median, ` +
+      `reading ${bandwidth.streams} run(s) at once (medians by runs: ${Object.entries(bandwidth.perStreams ?? {}).map(([s, g]) => `${s}: ${g}`).join(', ')})`,
+    '',
+  ].join('\n');
 }
 
 function peakText(peaks) {
@@ -207,7 +242,7 @@ function threadsText(figures) {
 function errorsText(results) {
   const lines = (results.implementations ?? []).filter((i) => i.error).map((i) => `${i.key}: could not open: ${i.error}`);
   const byMessage = new Map();
-  for (const r of [...(results.activations ?? []), ...(results.layers ?? []), ...(results.checkpoints ?? [])].filter((x) => x.error)) {
+  for (const r of [...(results.activations ?? []), ...(results.layers ?? []), ...(results.scale ?? []), ...(results.checkpoints ?? [])].filter((x) => x.error)) {
     const what = r.kernel ?? r.workload;
     const key = `${what}\u0000${r.error}`;
     if (!byMessage.has(key)) byMessage.set(key, { what, error: r.error, impls: new Set(), cases: new Set() });
@@ -236,6 +271,7 @@ export function summarize(results) {
     parts.push(`ffwd exports: ${Object.entries(results.capabilities).map(([b, c]) => `${b}: ${c.join(' ')}`).join(' | ')}`, '');
   }
   if (results.peak) parts.push(peakText(results.peak));
+  if (results.bandwidth) parts.push(bandwidthText(results.bandwidth));
   if (results.activations) {
     results.activationRatios = ratiosOf(results.activations, ['kernel', 'n', 'dist']);
     parts.push(activationText(results.activations, results.activationRatios, options.rounds), accuracyText(results.activations));
@@ -247,6 +283,14 @@ export function summarize(results) {
     }
     results.layerRatios = ratiosOf(results.layers, ['workload', 'batch']);
     parts.push(layersText(results.layers, results.layerRatios, results.peak));
+  }
+  if (results.scale) {
+    for (const r of results.scale) {
+      const f = peakFraction(r, results.peak);
+      if (f !== undefined) r.peakFraction = f;
+    }
+    results.scaleRatios = ratiosOf(results.scale, ['workload', 'batch']);
+    parts.push('FFN at scale', '', layersText(results.scale, results.scaleRatios, results.peak, SCALE_WORKLOADS), scaleText(results.scale, results.bandwidth));
   }
   if (results.checkpoints) {
     results.checkpointRatios = ratiosOf(results.checkpoints, ['workload', 'batch']);

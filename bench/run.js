@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // npm run bench: ffwd against onnxruntime-web, tfjs-backend-wasm and plain JavaScript, all in this
 // one process, on the same data, round-robin, medians. Sections: peak (the machine's WASM SIMD
-// limit), activations, ffn (FFN block and square GEMM), checkpoints (a LLaMA MLP loaded by
-// fromPretrained, its sublayer), threads (the FFN and GELU on 1 and 2 threads against onnxruntime-web
-// 2 threads, alone: the issue's thread targets), cold (start-up and module sizes).
-//   node bench/run.js [--quick] [--only activations,ffn,checkpoints,threads,peak,cold] [--rounds N] [--target-ms MS]
+// limit, and its WASM read bandwidth), activations, ffn (the seed's FFN block and a square GEMM),
+// scale (FFN and linear layers at the sizes real checkpoints have), checkpoints (a LLaMA MLP loaded
+// by fromPretrained, its sublayer), threads (the FFN and GELU on 1 and 2 threads against
+// onnxruntime-web 2 threads, alone: the issue's thread targets), cold (start-up and module sizes).
+//   node bench/run.js [--quick] [--only activations,ffn,scale,checkpoints,threads,peak,cold] [--rounds N] [--target-ms MS]
 // Relaxed SIMD needs a V8 flag on Node 20; it is set here, before any module is compiled, so the
 // plain `node bench/run.js` measures both ffwd builds. Everything else is imported after it.
 import { existsSync } from 'node:fs';
@@ -15,7 +16,7 @@ import v8 from 'node:v8';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-const SECTIONS = ['peak', 'activations', 'ffn', 'checkpoints', 'threads', 'cold'];
+const SECTIONS = ['peak', 'activations', 'ffn', 'scale', 'checkpoints', 'threads', 'cold'];
 const root = new URL('..', import.meta.url);
 
 function parseArgs(argv) {
@@ -28,7 +29,7 @@ function parseArgs(argv) {
     else if (flag === '--rounds') options.rounds = Number(value());
     else if (flag === '--target-ms') options.targetMs = Number(value());
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node bench/run.js [--quick] [--only activations|ffn|checkpoints|threads|peak|cold[,…]] [--rounds N] [--target-ms MS]');
+      console.log('usage: node bench/run.js [--quick] [--only activations|ffn|scale|checkpoints|threads|peak|cold[,…]] [--rounds N] [--target-ms MS]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${argv[i]}`);
   }
@@ -63,16 +64,22 @@ async function main() {
     }
   }
 
-  // The peak is a best run: measured before and again after the timed sections, so that one busy
-  // moment on a shared machine does not set it.
+  // The peak and the bandwidth are best runs: measured before and again after the timed sections,
+  // so that one busy moment on a shared machine does not set them.
   const measurePeaks = async () => {
-    if (!has('peak') && !has('ffn') && !has('checkpoints')) return undefined;
+    if (!has('peak') && !has('ffn') && !has('scale') && !has('checkpoints')) return undefined;
     log('peak…');
     const peak = await import('./peak.js');
     return peak.measurePeaks({ rounds: options.quick ? 3 : 9, targetMs: 30 });
   };
+  const measureBandwidth = async () => {
+    if (!has('peak') && !has('scale')) return undefined;
+    log('bandwidth…');
+    return (await import('./bandwidth.js')).measureBandwidth({ rounds: options.quick ? 3 : 7 });
+  };
   results.peak = await measurePeaks();
-  // The timed sections open every implementation afresh and close them after (ORT's worker too).
+  results.bandwidth = await measureBandwidth();
+  // The timed sections open their implementations afresh and close them after (ORT's worker too).
   const timedSection = async (section, key, run, keys) => {
     if (!has(section)) return;
     log(`${section}…`);
@@ -88,9 +95,11 @@ async function main() {
     (await import('./activations.js')).activationSection({ impls, timing, log }),
   );
   await timedSection('ffn', 'layers', async (impls) => (await import('./layers.js')).layersSection({ impls, timing, log }));
+  const { SCALE_WORKLOADS, SCALE_IMPLEMENTATIONS } = await import('./layers.js');
+  await timedSection('scale', 'scale', async (impls) =>
+    (await import('./layers.js')).layersSection({ impls, timing, log, workloads: SCALE_WORKLOADS }), SCALE_IMPLEMENTATIONS);
   await timedSection('checkpoints', 'checkpoints', async (impls) =>
-    (await import('./checkpoints.js')).checkpointsSection({ impls, timing, log }),
-  );
+    (await import('./checkpoints.js')).checkpointsSection({ impls, timing, log }), SCALE_IMPLEMENTATIONS);
   await timedSection('threads', 'threads', async (impls) => {
     const { layersSection, WORKLOADS } = await import('./layers.js');
     const { activationSection } = await import('./activations.js');
@@ -101,6 +110,7 @@ async function main() {
     };
   }, ['ffwd-simd', 'ffwd-relaxed', 'ffwd-simd-2t', 'ffwd-relaxed-2t', 'ort-1t', 'ort-2t']);
   if (results.peak) results.peak = (await import('./peak.js')).mergePeaks(results.peak, await measurePeaks());
+  if (results.bandwidth) results.bandwidth = (await import('./bandwidth.js')).mergeBandwidth(results.bandwidth, await measureBandwidth());
   if (has('cold')) {
     log('cold…');
     const { coldSection, moduleSizes } = await import('./cold.js');

@@ -14,3 +14,4 @@ export { FAMILIES } from './pretrained/families.js';
 export type { PretrainedOptions, ProjectionNames } from './pretrained/index.js';
 export type { CheckpointFiles } from './pretrained/checkpoint.js';
 export { SafetensorsFile, type Dtype } from './safetensors.js';
+export { FORMAT, FORMAT_VERSION, WEIGHT_DTYPES, type SavedLayer, type WeightDtype } from './saved.js';

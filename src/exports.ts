@@ -19,10 +19,13 @@ export interface KernelExports {
   packedBytes(inFeatures: number, outFeatures: number): number;
   /** transposed: the weight is [inFeatures, outFeatures] (Conv1D) instead of [outFeatures, inFeatures]. */
   pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number, transposed: boolean): void;
-  /** y = act(x·Wᵀ + b) + residual (residual 0: none). */
-  linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number, residual: Ptr): void;
+  /** y = act(x·Wᵀ + b) + residual (residual 0: none); scratch: linearScratchBytes(inFeatures) bytes the call may overwrite (0: x is read in place, slower). */
+  linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number, residual: Ptr, scratch: Ptr): void;
+  linearScratchBytes(inFeatures: number): number;
   /** h = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), packed = gate panels then up panels, y the [gate | up] workspace. */
-  gatedLinear(x: Ptr, packed: Ptr, y: Ptr, h: Ptr, batch: number, inFeatures: number, hidden: number, activation: number, param: number): void;
+  gatedLinear(x: Ptr, packed: Ptr, y: Ptr, h: Ptr, batch: number, inFeatures: number, hidden: number, activation: number, param: number, scratch: Ptr): void;
+  /** src/saved.ts's checksum of `bytes` bytes (a multiple of 4) at ptr, continuing from seed; unsigned. */
+  checksum(ptr: Ptr, bytes: number, seed: number): number;
   add: Binary;
   multiply: Binary;
   /** weight, bias: 0 for none. */

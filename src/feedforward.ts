@@ -10,9 +10,10 @@ import type { ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, describe } from './errors.js';
 import { GatedLinear, type GatedLinearOptions, type ProjectionOptions } from './gated.js';
-import { Linear } from './linear.js';
+import { Linear, type SavedPanels } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
-import { Norm, type NormKind, type NormOptions } from './norm.js';
+import { Norm, type NormKind, type NormOptions, type SavedParameters } from './norm.js';
+import { saveLayer } from './saved.js';
 
 export type Wiring = 'mlp' | 'pre_norm' | 'post_norm' | 'sandwich';
 const WIRINGS: readonly Wiring[] = ['mlp', 'pre_norm', 'post_norm', 'sandwich'];
@@ -44,6 +45,14 @@ export interface FeedForwardOptions {
 
 const isGiven = (value: unknown) => value !== undefined && value !== null;
 
+/** A saved block's parts (src/saved.ts), taken instead of packing and copying the options' weights. */
+export interface SavedParts {
+  first: SavedPanels;
+  down: SavedPanels;
+  norm?: SavedParameters;
+  postNorm?: SavedParameters;
+}
+
 export class FeedForward {
   /** Linear for a plain MLP, GatedLinear for a gated one. */
   readonly first: Linear | GatedLinear;
@@ -56,7 +65,8 @@ export class FeedForward {
   /** Grown to the largest batch seen: the hidden layer, the normed input, a copy of x for in-place calls. */
   readonly #workspaces = new Map<'hidden' | 'normed' | 'saved', Tensor>();
 
-  constructor(heap: Heap, options: FeedForwardOptions, where = 'feedForward') {
+  /** `saved` (ffwd.load's path): each part takes its saved panels or parameters instead of the options' weights. */
+  constructor(heap: Heap, options: FeedForwardOptions, where = 'feedForward', saved?: SavedParts) {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
     }
@@ -88,26 +98,26 @@ export class FeedForward {
     try {
       const activation = options.activation ?? (gated ? 'silu' : 'gelu');
       this.first = make(gated
-        ? new GatedLinear(heap, { gate, up, gateUp, activation, slope } as GatedLinearOptions, where)
-        : new Linear(heap, { ...fc1!, activation, slope }, `${where}: fc1`));
-      this.down = make(new Linear(heap, { ...second!, activation: 'identity' }, `${where}: ${secondName}`));
+        ? new GatedLinear(heap, { gate, up, gateUp, activation, slope } as GatedLinearOptions, where, saved?.first)
+        : new Linear(heap, { ...fc1!, activation, slope }, `${where}: fc1`, saved?.first));
+      this.down = make(new Linear(heap, { ...second!, activation: 'identity' }, `${where}: ${secondName}`, saved?.down));
       if (this.down.inFeatures !== this.first.outFeatures) {
         throw new RangeError(`${where}: ${secondName}.inFeatures is ${this.down.inFeatures}, but the hidden layer has ${this.first.outFeatures} features`);
       }
       if (wiring !== 'mlp' && this.down.outFeatures !== this.first.inFeatures) {
         throw new RangeError(`${where}: a residual needs ${secondName}.outFeatures (${this.down.outFeatures}) = the input's features (${this.first.inFeatures})`);
       }
-      this.norm = needsNorm ? make(this.#makeNorm('norm', norm)) : null;
-      this.postNorm = wiring === 'sandwich' ? make(this.#makeNorm('postNorm', postNorm)) : null;
+      this.norm = needsNorm ? make(this.#makeNorm('norm', norm, saved?.norm)) : null;
+      this.postNorm = wiring === 'sandwich' ? make(this.#makeNorm('postNorm', postNorm, saved?.postNorm)) : null;
     } catch (error) {
       for (const thing of made) thing.free();
       throw error;
     }
   }
 
-  #makeNorm(name: string, spec: unknown): Norm {
+  #makeNorm(name: string, spec: unknown, saved?: SavedParameters): Norm {
     if (spec === null || typeof spec !== 'object') throw new TypeError(`${this.#where}: ${name} must be an object, got ${describe(spec)}`);
-    return new Norm(this.#heap, { ...(spec as SublayerNorm), n: this.first.inFeatures }, `${this.#where}: ${name}`);
+    return new Norm(this.#heap, { ...(spec as SublayerNorm), n: this.first.inFeatures }, `${this.#where}: ${name}`, saved);
   }
 
   get gated(): boolean {
@@ -204,6 +214,11 @@ export class FeedForward {
       this.#workspaces.set(name, tensor);
     }
     return tensor.ptr;
+  }
+
+  /** The layer as a .safetensors file that ffwd.load rebuilds without repacking (README, Saved layers). */
+  save(): Uint8Array {
+    return saveLayer(this.#heap, this);
   }
 
   free(): void {

@@ -11,6 +11,7 @@ import { FeedForward, type FeedForwardOptions } from './feedforward.js';
 import type { Layout } from './linear.js';
 import type { CheckpointFiles } from './pretrained/checkpoint.js';
 import { type PretrainedOptions, type ProjectionNames, fromPretrained, fromSafetensors } from './pretrained/index.js';
+import { type SavedLayer, loadLayer } from './saved.js';
 import { type LayerSpec, Sequential } from './sequential.js';
 import { type Build, type DefaultSource, type ModuleSource, buildOf, chooseBuild, importsMemory, instantiate } from './runtime.js';
 import type { Pool, SpawnWorker } from './threads/pool.js';
@@ -169,6 +170,14 @@ export class Ffwd {
   /** Parses a .safetensors file and places its tensors, as float32, in WASM memory. */
   safetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFile {
     return new SafetensorsFile(this.heap, bytes);
+  }
+
+  /**
+   * Rebuilds a layer that `layer.save()` wrote, without repacking. When `bytes` lie in this instance's
+   * memory (read into a Tensor), the layer uses them in place: they must outlive it.
+   */
+  load(bytes: Uint8Array | ArrayBuffer): SavedLayer {
+    return loadLayer(this.heap, bytes);
   }
 
   /** Bytes of linear memory the instance has now (it grows on demand up to maxMemory). */

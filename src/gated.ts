@@ -5,7 +5,7 @@
 import { type ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, checkNumber, describe } from './errors.js';
-import { type LinearOptions, MAX_FEATURES, activationCode, isTransposed, packWeight } from './linear.js';
+import { type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, isTransposed, packWeight, placePanels } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 
 /** One projection: weight [outFeatures, inFeatures] (or [in, out] with layout 'in_out'), optional bias. */
@@ -35,16 +35,18 @@ export class GatedLinear {
   /** The hidden width: the gate's (and up's) outFeatures. */
   readonly outFeatures: number;
   readonly activation: ActivationId;
+  readonly slope: number;
   readonly hasBias: boolean;
   readonly #heap: Heap;
   readonly #code: number;
-  readonly #slope: number;
   readonly #packedBytes: number;
   #packed: number;
+  readonly #owned: boolean;
   /** The [gate | up] rows of the GEMM, batch · 2·8⌈hidden/8⌉ floats, grown to the largest batch seen. */
   #workspace: Tensor | null = null;
 
-  constructor(heap: Heap, options: GatedLinearOptions, where = 'gatedLinear') {
+  /** `saved` (ffwd.load's path): take those panels (gate's, then up's) instead of packing the weights. */
+  constructor(heap: Heap, options: GatedLinearOptions, where = 'gatedLinear', saved?: SavedPanels) {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
     }
@@ -77,16 +79,17 @@ export class GatedLinear {
       hidden = gate.outFeatures;
     }
     this.#heap = heap;
-    this.#slope = slope;
+    this.slope = slope;
     this.inFeatures = inFeatures;
     this.outFeatures = hidden;
     this.activation = activation;
     const hasBias = (spec?: ProjectionOptions) => spec?.bias !== undefined && spec?.bias !== null;
-    this.hasBias = hasBias(gateUp) || hasBias(gate) || hasBias(up);
+    this.hasBias = saved?.hasBias ?? (hasBias(gateUp) || hasBias(gate) || hasBias(up));
 
     const half = heap.exports.packedBytes(inFeatures, hidden) >>> 0;
     this.#packedBytes = 2 * half;
-    this.#packed = heap.alloc(this.#packedBytes);
+    ({ ptr: this.#packed, owned: this.#owned } = placePanels(heap, this.#packedBytes, saved));
+    if (saved !== undefined) return;
     const gatePart = { first: 0, count: hidden, packed: this.#packed };
     try {
       if (gateUp !== undefined) {
@@ -100,6 +103,12 @@ export class GatedLinear {
       heap.free(this.#packed);
       throw error;
     }
+  }
+
+  /** The packed panels' block, gate's then up's (what `save` writes and `ffwd.load` fills). */
+  get storage(): Storage {
+    if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
+    return { ptr: this.#packed, bytes: this.#packedBytes };
   }
 
   get parameters(): number {
@@ -130,12 +139,13 @@ export class GatedLinear {
       this.#workspace = null;
       this.#workspace = new Tensor(this.#heap, need);
     }
-    this.#heap.parallel.gatedLinear(x, this.#packed, this.#workspace.ptr, h, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope);
+    this.#heap.parallel.gatedLinear(x, this.#packed, this.#workspace.ptr, h, batch, this.inFeatures, this.outFeatures, this.#code, this.slope);
   }
 
+  /** Gives the panels and the workspace back (saved panels used in place are only let go of). */
   free(): void {
     if (this.#packed === 0) return;
-    this.#heap.free(this.#packed);
+    if (this.#owned) this.#heap.free(this.#packed);
     this.#packed = 0;
     this.#workspace?.free();
     this.#workspace = null;

@@ -1,11 +1,11 @@
-// Dense layers over the packed GEMM: Linear (PyTorch's nn.Linear), the transformer FeedForward block
-// and a Keras-like Sequential stack. Weights are packed once, when the layer is made; a forward call
-// is one GEMM per layer with bias and activation fused into its epilogue.
+// Linear, PyTorch's nn.Linear over the packed GEMM, and the packing every layer shares. Weights are
+// packed once, when the layer is made; a forward call is one GEMM with bias, activation and (for
+// layers that chain it) a residual fused into its epilogue.
 import { ACTIVATION_IDS, type ActivationId, activationName } from './activations.js';
 import { type Input, type Operand, runKernel } from './call.js';
 import { checkInteger, checkNumber, describe } from './errors.js';
 import { type Heap, MAX_ELEMENTS, type Tensor } from './memory.js';
-import type { SafetensorsFile } from './safetensors.js';
+import { saveLayer } from './saved.js';
 import { type Weights, withWeights } from './weights.js';
 
 /** How a weight is stored: 'out_in' = [outFeatures, inFeatures] (nn.Linear), 'in_out' = [inFeatures, outFeatures] (GPT-2's Conv1D). */
@@ -77,19 +77,44 @@ export function packWeight(
   });
 }
 
+/**
+ * Panels packed earlier (a layer saved by ffwd, src/saved.ts), taken instead of packing a weight:
+ * a view of them at `at` (not owned: they must outlive the layer), or without `at` a new block the
+ * caller fills with them before the first forward.
+ */
+export interface SavedPanels {
+  at?: number;
+  hasBias: boolean;
+}
+
+/** Where a layer's packed panels (or a norm's parameters) lie in WASM memory. */
+export interface Storage {
+  ptr: number;
+  bytes: number;
+}
+
+/** A block of `bytes` for a layer's panels: its own (allocated), or a view of saved panels. */
+export function placePanels(heap: Heap, bytes: number, saved?: SavedPanels): { ptr: number; owned: boolean } {
+  if (saved?.at !== undefined) return { ptr: saved.at, owned: false };
+  return { ptr: heap.alloc(bytes), owned: true };
+}
+
 export class Linear {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly activation: ActivationId | 'identity';
+  /** The negative slope of 'leaky_relu' (kept for the others too, unused). */
+  readonly slope: number;
   readonly hasBias: boolean;
   readonly layout: Layout;
   readonly #heap: Heap;
   readonly #code: number;
-  readonly #slope: number;
   #packed: number;
+  readonly #owned: boolean;
   readonly #packedBytes: number;
 
-  constructor(heap: Heap, options: LinearOptions, where = 'linear') {
+  /** `saved` (ffwd.load's path): take those panels instead of packing `options.weight` and `options.bias`. */
+  constructor(heap: Heap, options: LinearOptions, where = 'linear', saved?: SavedPanels) {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
     }
@@ -99,21 +124,28 @@ export class Linear {
     checkNumber(where, 'slope', slope);
     this.#heap = heap;
     this.#code = activationCode(heap, where, activation);
-    this.#slope = slope;
+    this.slope = slope;
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.activation = activation;
-    this.hasBias = bias !== undefined && bias !== null;
+    this.hasBias = saved?.hasBias ?? (bias !== undefined && bias !== null);
     this.layout = isTransposed(where, options.layout) ? 'in_out' : 'out_in';
 
     this.#packedBytes = heap.exports.packedBytes(inFeatures, outFeatures) >>> 0;
-    this.#packed = heap.alloc(this.#packedBytes);
+    ({ ptr: this.#packed, owned: this.#owned } = placePanels(heap, this.#packedBytes, saved));
+    if (saved !== undefined) return;
     try {
       packWeight(heap, where, options, [{ first: 0, count: outFeatures, packed: this.#packed }]);
     } catch (error) {
       heap.free(this.#packed);
       throw error;
     }
+  }
+
+  /** The packed panels' block (what `save` writes and `ffwd.load` fills). */
+  get storage(): Storage {
+    if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
+    return { ptr: this.#packed, bytes: this.#packedBytes };
   }
 
   get freed(): boolean {
@@ -125,7 +157,7 @@ export class Linear {
     return this.inFeatures * this.outFeatures + (this.hasBias ? this.outFeatures : 0);
   }
 
-  /** Bytes of WASM memory the packed weights occupy. */
+  /** Bytes of WASM memory the layer holds: its packed weights. */
   get bytes(): number {
     return this.#packedBytes;
   }
@@ -145,29 +177,22 @@ export class Linear {
    *  (batch·outFeatures floats, not overlapping y) is added after the activation, in the epilogue. */
   run(x: number, y: number, batch: number, residual = 0): void {
     if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
-    this.#heap.parallel.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.#slope, residual);
+    this.#heap.parallel.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, residual);
   }
 
+  /** The layer as a .safetensors file that ffwd.load rebuilds without repacking (README, Saved layers). */
+  save(): Uint8Array {
+    return saveLayer(this.#heap, this);
+  }
+
+  /** Gives the panels back (saved panels used in place are only let go of). */
   free(): void {
     if (this.#packed === 0) return;
-    this.#heap.free(this.#packed);
+    if (this.#owned) this.#heap.free(this.#packed);
     this.#packed = 0;
   }
 
   [Symbol.dispose](): void {
     this.free();
   }
-}
-
-/** Reads `${prefix}.weight` ([out, in]) and `${prefix}.bias` (if present) from a safetensors file. */
-export function linearOptionsFrom(file: SafetensorsFile, prefix: string): LinearOptions {
-  const weightName = `${prefix}.weight`;
-  const { shape } = file.info(weightName);
-  if (shape.length !== 2) {
-    throw new RangeError(`safetensors: '${weightName}' has shape [${shape.join(', ')}], expected [outFeatures, inFeatures]`);
-  }
-  const [outFeatures, inFeatures] = shape;
-  const biasName = `${prefix}.bias`;
-  const bias = file.names.includes(biasName) ? file.get(biasName) : undefined;
-  return { weight: file.get(weightName), bias, inFeatures, outFeatures };
 }

@@ -3,6 +3,7 @@
 // kernel (a Tensor's weights are used where they lie, arrays are copied for the call).
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, checkNumber, describe } from './errors.js';
+import type { Storage } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 import { type Weights, withWeights } from './weights.js';
 
@@ -110,6 +111,16 @@ export type LayerNormOptions = Omit<NormOptions, 'offset'>;
 export type RmsNormOptions = Omit<NormOptions, 'bias'>;
 
 /**
+ * A saved norm's parameters (src/saved.ts), taken instead of copying `weight` and `bias`: a view of
+ * them at `at` (weight then bias; not owned), or without `at` a new block the caller fills.
+ */
+export interface SavedParameters {
+  at?: number;
+  hasWeight: boolean;
+  hasBias: boolean;
+}
+
+/**
  * A LayerNorm or RMSNorm over rows of n floats whose weight and bias were copied into WASM memory
  * when it was made (the originals may be freed); `run` applies it on raw pointers, as Linear.run does.
  */
@@ -125,9 +136,11 @@ export class Norm {
   readonly #bytes: number;
   /** One block: the weight, then the bias (0 when the norm has neither). */
   #block: number;
+  readonly #owned: boolean;
   #freed = false;
 
-  constructor(heap: Heap, spec: NormSpec, where = 'Norm') {
+  /** `saved` (ffwd.load's path): take those parameters instead of copying `spec.weight` and `spec.bias`. */
+  constructor(heap: Heap, spec: NormSpec, where = 'Norm', saved?: SavedParameters) {
     if (spec === null || typeof spec !== 'object') {
       throw new TypeError(`${where}: options must be an object, got ${describe(spec)}`);
     }
@@ -142,11 +155,13 @@ export class Norm {
     this.n = n;
     this.eps = c.eps;
     this.offset = c.offset;
-    this.hasWeight = c.weight !== null;
-    this.hasBias = c.bias !== null;
+    this.hasWeight = saved?.hasWeight ?? c.weight !== null;
+    this.hasBias = saved?.hasBias ?? c.bias !== null;
     this.#kernel = kernelOf(heap, n, c);
     this.#bytes = ((this.hasWeight ? n : 0) + (this.hasBias ? n : 0)) * 4;
-    this.#block = this.#bytes === 0 ? 0 : heap.alloc(this.#bytes);
+    this.#owned = saved?.at === undefined && this.#bytes !== 0;
+    this.#block = this.#bytes === 0 ? 0 : saved?.at ?? heap.alloc(this.#bytes);
+    if (saved !== undefined) return;
     try {
       withParameters(heap, where, n, 'n', c, (w, b) => {
         const memory = new Float32Array(heap.buffer);
@@ -161,6 +176,12 @@ export class Norm {
 
   get #bias(): number {
     return this.#block + (this.hasWeight ? this.n * 4 : 0);
+  }
+
+  /** The parameters' block, weight then bias (what `save` writes and `ffwd.load` fills). */
+  get storage(): Storage {
+    if (this.#freed) throw new TypeError('ffwd: this Norm was freed and cannot be used');
+    return { ptr: this.#block, bytes: this.#bytes };
   }
 
   /** Learned values: the weight's and the bias's. */
@@ -189,7 +210,7 @@ export class Norm {
   free(): void {
     if (this.#freed) return;
     this.#freed = true;
-    if (this.#block !== 0) this.#heap.free(this.#block);
+    if (this.#owned) this.#heap.free(this.#block);
     this.#block = 0;
   }
 

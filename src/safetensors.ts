@@ -181,13 +181,14 @@ export class SafetensorsFile {
   }
 }
 
-function toBytes(source: unknown): Uint8Array {
+/** The bytes of a file given as a Uint8Array or an ArrayBuffer; `where` names the caller in errors. */
+export function toBytes(source: unknown, where = 'safetensors'): Uint8Array {
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (source instanceof Uint8Array) {
-    if (isDetached(source)) throw new TypeError('safetensors: bytes is a Uint8Array whose ArrayBuffer is detached');
+    if (isDetached(source)) throw new TypeError(`${where}: bytes is a Uint8Array whose ArrayBuffer is detached`);
     return source;
   }
-  throw new TypeError(`safetensors: bytes must be a Uint8Array or an ArrayBuffer, got ${describe(source)}`);
+  throw new TypeError(`${where}: bytes must be a Uint8Array or an ArrayBuffer, got ${describe(source)}`);
 }
 
 /** Copies (F32) or widens (F16, BF16) one tensor's bytes, read through `raw()` after allocating. */

@@ -1,11 +1,10 @@
 // Chains of Linear layers: a Keras-like Sequential stack. Intermediate results go to workspaces kept
 // across calls, written once, already activated by the GEMM epilogue.
-import type { ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, describe } from './errors.js';
-import { Linear, type LinearOptions, linearOptionsFrom } from './linear.js';
+import { Linear, type LinearOptions } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
-import type { SafetensorsFile } from './safetensors.js';
+import { saveLayer } from './saved.js';
 
 /** A layer of a Sequential: a Linear, or its options where inFeatures defaults to the previous layer's
  * outFeatures and `units` may stand for outFeatures (Keras' Dense(units, activation)). */
@@ -82,6 +81,11 @@ export class Sequential {
     for (const t of this.#workspace) t.free();
     this.#workspace = [];
     for (let i = 0; i < buffers; i++) this.#workspace.push(new Tensor(this.#heap, need));
+  }
+
+  /** The layer as a .safetensors file that ffwd.load rebuilds without repacking (README, Saved layers). */
+  save(): Uint8Array {
+    return saveLayer(this.#heap, this);
   }
 
   free(): void {

@@ -16,7 +16,8 @@ function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
 }
 
 // hidden sizes across the panel edge (8) and the leftover tiles; batches over strips and leftovers
-const SHAPES: [batch: number, width: number, hidden: number][] = [[1, 1, 1], [3, 5, 7], [5, 24, 9], [9, 72, 200], [4, 33, 64], [13, 16, 17]];
+// (70 × 3000: two chunks of strips and two K blocks, so gating waits for the last K block)
+const SHAPES: [batch: number, width: number, hidden: number][] = [[1, 1, 1], [3, 5, 7], [5, 24, 9], [9, 72, 200], [4, 33, 64], [13, 16, 17], [70, 3000, 20]];
 
 describe.each(BUILDS)('feedForward building blocks (%s build)', (build) => {
   const get = () => instance(build);
@@ -90,9 +91,11 @@ describe.each(BUILDS)('feedForward building blocks (%s build)', (build) => {
     }
   });
 
-  it.each(['pre_norm', 'post_norm', 'sandwich'] as const)('wiring %s is the family\'s composition of norm, MLP and residual, bit for bit, also in place', async (wiring) => {
+  // (70 × 16 → 3000: the residual is added after the down projection's last K block)
+  it.each([
+    ['pre_norm', 7, 24, 40], ['post_norm', 7, 24, 40], ['sandwich', 7, 24, 40], ['pre_norm', 70, 16, 3000], ['post_norm', 70, 16, 3000],
+  ] as const)('wiring %s (batch %i, %i → %i) is the family\'s composition of norm, MLP and residual, bit for bit, also in place', async (wiring, batch, d, h) => {
     const f = await get();
-    const [batch, d, h] = [7, 24, 40];
     const next = random(7);
     const fc1 = { weight: filled(h * d, next), bias: filled(h, next), inFeatures: d, outFeatures: h };
     const fc2 = { weight: filled(d * h, next), bias: filled(d, next), inFeatures: h, outFeatures: d };

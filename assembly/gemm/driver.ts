@@ -1,107 +1,157 @@
 // The driver: y[batch, outF] = act(x[batch, inF] · Wᵀ + b) over packed panels (see pack.ts), cut
-// into microkernel tiles (see microkernel.ts).
+// into microkernel tiles (see microkernel.ts), blocked for the caches as BLIS/GotoBLAS do, with the
+// weights' panels in the role of BLIS's packed B.
 //
-// Rows of x go in strips of 4 through the 4×8 tile. A chunk of strips is first interleaved into a
-// static scratch (packRows) so the tile reads 4 rows through one pointer; then, for each block of
-// BLOCK panels, panel by panel, every strip of the chunk runs against the panel (the panel stays
-// in L1/L2 while the strips stream past it), and after the last chunk the 1 … 3 leftover rows run
-// the wide tiles over the same block while it is still in cache. Batch 1 … 3 is only that last
-// step (the GEMV path): one row runs the 1×24 tile, three panels in flight, which streams the
-// weights at ≈ 60–70 GB/s here; two rows run 2×16. Every tile covers all of K (K blocking measured
-// nothing at transformer sizes), so each output is written once, bias included. The activation then
-// runs over each chunk of finished rows while they are in L1/L2, by the elementwise kernels (3–7 %
-// faster on the FFN than activating each tile, and the same bits as the elementwise call).
+// Batch ≥ 4: rows of x go in strips of 4 through the 4×8 tile, a chunk of up to CHUNK_STRIPS strips
+// (BLIS's MC: the rows that share one pass over the weights) at a time. K is cut into blocks of
+// equal size, as few as let the chunk's slice of x fit the caller's scratch (SCRATCH_BYTES, half of
+// L2): one block up to K = 1024 at 32 strips, 2048 at 16, 16384 at 2. For each K block the chunk's
+// slice of x is interleaved into the scratch (packRows: the tile reads 4 rows through one pointer);
+// then panel by panel, every strip of the chunk runs against the panel's slice (the N block of BLIS
+// is one panel: its slice stays in L1/L2 while the chunk's x streams past it from L2), and the 1 … 3
+// rows left after the last chunk run the wide tiles over each group of GROUP panels while it is in
+// cache. A K block after the first resumes from the partial sums the previous one stored in y: the
+// same float ops in the same order as one tile over all of K (microkernel.ts), so the bits do not
+// depend on the blocking, nor a row's result on its batch; the error stays within γ(K+1)·(|b| + Σ|x·w|).
 //
-// Measured on the FFN 8×512→2048→512 / 128×… / 512³ (Node 20, Zen 4, medians, GFLOP/s simd |
-// relaxed): 4×8 on packed x 42–44 | 49–51; 4×8 on x in place 34–36 | 43–48; 2×16 in place
-// 37–39 | 46–50; 2×16 on packed x 38–40 | 46–48. Hence 4×8 on packed x for both builds.
+// Batch 1 … 3 (the GEMV path): each weight is used once, so nothing is blocked: one row runs the 1×24
+// tile over all of K, three panels in flight, a third of the weights apart (rowAlone); two rows run
+// 2×16. Batch 1 streams the weights at the read bandwidth (bench/gemm-kernel.js with the three-run
+// read loop of bench/bandwidth.js in the same rounds, Zen 5): 768→50257 94–99 % (74–78 % of the
+// one-run loop with the three panels adjacent), 2048→8192→2048 100–107 %, 11008→4096 105–110 %.
 //
-// Not reentrant: the scratch is static (a threads build needs one per thread).
+// A chunk's rows are finished (all N columns, all of K) after its last K block; the epilogue then
+// runs over them while they are in L2/L3 (epilogue.ts finishRows): the activation by the elementwise
+// kernels (3–7 % faster on the FFN than activating each tile, and the same bits as the elementwise
+// call), then the residual, or a gated MLP's act(gate) ⊙ up.
+//
+// Blocks measured (bench/gemm-kernel.js, relaxed build, AMD EPYC Zen 5 one core, Node 20, medians of
+// 9 interleaved rounds, GFLOP/s; the machine was shared, so ±5 %): capping K blocks at 512 (a panel
+// slice of 16 KiB in L1, the textbook choice) against blocks as large as the scratch allows:
+// FFN 2048→8192→2048 B=8 14.0 vs 25.2, 11008→4096 B=8 14.6 vs 35.9, FFN 1024→4096→1024 B=64 21.3 vs
+// 22.1, FFN 2048/8192 B=64 37.8 vs 35.1 then 38.4 vs 42.4: short blocks cut each panel's stream from
+// memory into pieces and reload y, and buy nothing at B ≥ 64 since L2 feeds the tile as fast. Scratch
+// 256 KiB / 512 KiB / 1 MiB at 32 strips per chunk: 42.4 / 46.7 / 44.2 (FFN 2048/8192 B=64), 40.2 /
+// 42.7 / 44.2 (11008→4096 B=64), 37.6 / 33.6 / 35.6 (FFN 2048/8192 B=8); 64 strips per chunk with
+// 1 MiB measured like 32. Running each panel in slices of 128 … 1024 k's, every strip in turn (the
+// slice in L1, one stream from memory): 24–38 vs 41 (8×2048→8192), 45–50 vs 51 (FFN 1024/4096 B=64),
+// 28–40 vs 45 (FFN 2048/8192 B=8): a tile's start and end cost more than L1 saves over L2. Batch 8
+// runs at 48.8 GFLOP/s with its 8 MiB of weights in L3 and 41.3 with 64 MiB streamed from memory
+// (2048→1024 vs 2048→8192). The tile's own ceiling, everything in L1 (512×64→2048): 51.8 GFLOP/s
+// relaxed, 51.4 simd, as fast as 512×256→2048 and 512³ (50.1, 50.2): tiles as short as 64 k's cost
+// nothing, and at B = 64 the blocked FFNs run at 93–98 % of that ceiling. Tile shapes (Zen 4, FFN 8×/128×512→2048→512 and 512³, GFLOP/s simd |
+// relaxed): 4×8 on packed x 42–44 | 49–51; 4×8 on x in place 34–36 | 43–48; 2×16 in place 37–39 |
+// 46–50. Hence 4×8 on packed x for both builds.
+//
+// Reentrant: besides y, the only memory written is the scratch the caller passes (a thread passes its own).
 import { finishRows } from './epilogue';
 import { tile } from './microkernel';
 import { NR, packRows, panelCount, panelStride } from './pack';
 
-/** Panels per block: a multiple of the leftover tiles' widths (3 for one row, 2 for two). */
-const BLOCK = 6;
-/**
- * Packed x strips live here: 16·K bytes per strip, so x packs up to K = 4096 (longer rows are read
- * in place, 2×16). 32 KiB … 256 KiB measured alike; more than 64 KiB needs asconfig's initialMemory
- * raised (static data must fit the initial pages).
- */
-const SCRATCH_BYTES: usize = 64 << 10;
-const scratch = memory.data(<i32>SCRATCH_BYTES, 64);
+/** Panels per group of the leftover rows: a multiple of the wide tiles' widths (3 for one row, 2 for two). */
+const GROUP = 6;
+/** Strips (4 rows) per chunk: the rows that share one pass over the weights. */
+const CHUNK_STRIPS = 32;
+/** The most bytes of packed x a chunk's K block holds (16·k bytes per strip): half of L2. */
+const SCRATCH_BYTES = 512 << 10;
+const ROW: usize = NR * 4; // bytes in one k-row of a panel
+
+/** Bytes of the scratch `linear` needs for rows of inF floats (64-byte aligned is best). */
+export function linearScratchBytes(inF: i32): i32 {
+  return <i32>min(<u64>SCRATCH_BYTES, <u64>(CHUNK_STRIPS << 4) * <u64>max(inF, 1));
+}
 
 // One function per tile shape: each k loop gets its registers to itself (binaryen may inline one
 // back into its only caller; checked with node --no-liftoff --print-wasm-code: no spills either way).
-function tile4x8packed(a: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32): void {
-  tile(4, 1, true, a, 0, b, ldb, K, y, ldy, nc);
+// Panels are adjacent (ldb and 32 bytes apart in packed and y) except for the batch-1 1×24 tile.
+function tile4x8packed(a: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
+  tile(4, 1, true, a, 0, b, ldb, K, y, ldy, ROW, nc, resume);
 }
-function tile2x16(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32): void {
-  tile(2, 2, false, a, lda, b, ldb, K, y, ldy, nc);
+function tile2x16(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
+  tile(2, 2, false, a, lda, b, ldb, K, y, ldy, ROW, nc, resume);
 }
-function tile2x8(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32): void {
-  tile(2, 1, false, a, lda, b, ldb, K, y, ldy, nc);
+function tile2x8(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
+  tile(2, 1, false, a, lda, b, ldb, K, y, ldy, ROW, nc, resume);
 }
-function tile1x24(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32): void {
-  tile(1, 3, false, a, 0, b, ldb, K, y, 0, nc);
+function tile1x24(a: usize, b: usize, ldb: usize, K: i32, y: usize, ldyp: usize, nc: i32, resume: bool): void {
+  tile(1, 3, false, a, 0, b, ldb, K, y, 0, ldyp, nc, resume);
 }
-function tile1x16(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32): void {
-  tile(1, 2, false, a, 0, b, ldb, K, y, 0, nc);
+function tile1x16(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resume: bool): void {
+  tile(1, 2, false, a, 0, b, ldb, K, y, 0, ROW, nc, resume);
 }
-function tile1x8(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32): void {
-  tile(1, 1, false, a, 0, b, ldb, K, y, 0, nc);
+function tile1x8(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resume: bool): void {
+  tile(1, 1, false, a, 0, b, ldb, K, y, 0, ROW, nc, resume);
 }
 
 /**
- * The last `rows` (1 … 3) rows of x against `panels` (1 … BLOCK) panels at b, columns from y on
- * (nc of them valid): tiles as wide as the register budget allows, so several panels are streamed
- * in one pass over the row(s).
+ * `rows` (1 … 3) rows of x in place against `panels` (1 … GROUP) panels at b, over K k's, columns
+ * from y on (nc of them valid): tiles as wide as the register budget allows, so several panels are
+ * streamed in one pass over the row(s).
  */
-function leftover(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32): void {
+function leftover(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
   if (rows == 1) {
     for (let j = 0; j < panels; j += 3, b += ldb * 3, y += NR * 4 * 3, nc -= NR * 3) {
       const n = panels - j;
-      if (n >= 3) tile1x24(x, b, ldb, K, y, nc);
-      else if (n == 2) tile1x16(x, b, ldb, K, y, nc);
-      else tile1x8(x, b, ldb, K, y, nc);
+      if (n >= 3) tile1x24(x, b, ldb, K, y, ROW, nc, resume);
+      else if (n == 2) tile1x16(x, b, ldb, K, y, nc, resume);
+      else tile1x8(x, b, ldb, K, y, nc, resume);
     }
   } else if (rows == 2) {
     for (let j = 0; j < panels; j += 2, b += ldb << 1, y += NR * 4 * 2, nc -= NR * 2) {
-      if (panels - j >= 2) tile2x16(x, lda, b, ldb, K, y, ldy, nc);
-      else tile2x8(x, lda, b, ldb, K, y, ldy, nc);
+      if (panels - j >= 2) tile2x16(x, lda, b, ldb, K, y, ldy, nc, resume);
+      else tile2x8(x, lda, b, ldb, K, y, ldy, nc, resume);
     }
   } else {
-    // Two rows 2×16 and one 1×24 while the block is in cache: 8–10% faster than a 3×8 tile, whose
+    // Two rows 2×16 and one 1×24 while the group is in cache: 8–10% faster than a 3×8 tile, whose
     // 6 accumulator chains cannot cover the multiply-add latency.
-    leftover(2, panels, x, lda, b, ldb, K, y, ldy, nc);
-    leftover(1, panels, x + (lda << 1), lda, b, ldb, K, y + (ldy << 1), ldy, nc);
+    leftover(2, panels, x, lda, b, ldb, K, y, ldy, nc, resume);
+    leftover(1, panels, x + (lda << 1), lda, b, ldb, K, y + (ldy << 1), ldy, nc, resume);
   }
+}
+
+/**
+ * One row (batch 1) against all the panels, over all of K: each 1×24 tile takes panels t, t + P/3
+ * and t + 2P/3, so the weights stream as three runs a third of them long, where adjacent panels
+ * restart three short streams per tile (K·32 bytes each) and the prefetchers ramp up again every
+ * time. The last P mod 3 panels run adjacent tiles. Two runs (1×16 tiles half the weights apart)
+ * measured +10 % on 768→50257 but −5 … −10 % on 2048/8192 and 11008→4096.
+ */
+function rowAlone(x: usize, packed: usize, ldb: usize, K: i32, y: usize, outF: i32, panels: i32): void {
+  const third = panels / 3;
+  for (let t = 0; t < third; t++) {
+    const last = t + 2 * third; // the tile's panel that may be the partial one
+    tile1x24(x, packed + <usize>t * ldb, ldb * third, K, y + <usize>t * ROW, <usize>third * ROW, 2 * NR + min(NR, outF - last * NR), false);
+  }
+  const done = third * 3;
+  if (done < panels) leftover(1, panels - done, x, 0, packed + <usize>done * ldb, ldb, K, y + <usize>done * ROW, 0, outF - done * NR, false);
 }
 
 /**
  * y[batch, outF] = act(x[batch, inF] · Wᵀ + b) + residual with W, b packed by `pack(…, inF, outF, …)`.
  * act is an Activation id, param its parameter (the leaky_relu slope); residual is batch·outF floats
- * added after the activation, or 0 for none (it may overlap x, not y). Reads exactly
- * batch·inF floats of x and packedBytes(inF, outF) bytes of packed, writes exactly batch·outF floats
- * of y; y must not overlap x or packed. Any alignment works (64 bytes is best). Never grows memory.
+ * added after the activation, or 0 for none (it may overlap x, not y). scratch is
+ * linearScratchBytes(inF) bytes the call may overwrite, or 0 to read x in place (slower for batch ≥ 4).
+ * Reads exactly batch·inF floats of x and packedBytes(inF, outF) bytes of packed, writes exactly
+ * batch·outF floats of y; y must not overlap x, packed or scratch. Any alignment works (64 bytes is
+ * best). Never grows memory.
  */
-export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, residual: usize): void {
-  gemm(x, packed, y, batch, inF, outF, act, param, residual, 0);
+export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, residual: usize, scratch: usize): void {
+  gemm(x, packed, y, batch, inF, outF, act, param, residual, 0, scratch);
 }
 
 /**
  * The gated MLP's first half, h[batch, hidden] = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), as one GEMM over
  * `packed` = the gate's panels then the up projection's (two `pack(…, inF, hidden, …)` back to back,
  * so each half is 8·⌈hidden/8⌉ columns wide). y is its workspace: batch · 2·8⌈hidden/8⌉ floats, the
- * [gate | up] rows, finished into h chunk by chunk while they are in cache. h must not overlap y, x
- * or packed.
+ * [gate | up] rows, finished into h chunk by chunk while they are in cache. h must not overlap y, x,
+ * packed or scratch; scratch as for `linear`.
  */
-export function gatedLinear(x: usize, packed: usize, y: usize, h: usize, batch: i32, inF: i32, hidden: i32, act: i32, param: f32): void {
-  gemm(x, packed, y, batch, inF, panelCount(hidden) * NR * 2, act, param, h, hidden);
+export function gatedLinear(x: usize, packed: usize, y: usize, h: usize, batch: i32, inF: i32, hidden: i32, act: i32, param: f32, scratch: usize): void {
+  gemm(x, packed, y, batch, inF, panelCount(hidden) * NR * 2, act, param, h, hidden, scratch);
 }
 
 /** The GEMM; finishRows (epilogue.ts) says what act, param, extra and hidden do to finished rows. */
-function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32): void {
+function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize): void {
   if (batch <= 0 || inF <= 0 || outF <= 0) return;
   const lda = <usize>inF << 2;
   const ldb = panelStride(inF);
@@ -112,41 +162,56 @@ function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32
   const xRest = x + <usize>(strips << 2) * lda;
   const yRest = y + <usize>(strips << 2) * ldy;
 
-  // Strips per chunk of packed x; 0 when one strip does not fit (K > 4096): then x is read in place.
-  const fit = <i32>(SCRATCH_BYTES / (lda << 2));
-  const packX = fit > 0;
-  const chunk = packX ? min(fit, strips) : strips;
+  // A chunk's packed x slice fills at most the scratch: K is cut into blocks of equal size (no
+  // short last block) when the chunk's whole rows do not fit.
+  const chunk = max(1, min(strips, CHUNK_STRIPS));
+  const kMax = SCRATCH_BYTES / (chunk << 4);
+  const kBlocks = strips > 0 ? (inF + kMax - 1) / kMax : 1;
+  const kb = (inF + kBlocks - 1) / kBlocks;
+  const packX = scratch != 0;
   let s0 = 0;
   do {
     const n = min(chunk, strips - s0);
+    const last = s0 + n >= strips;
     const xc = x + <usize>(s0 << 2) * lda;
     const yc = y + <usize>(s0 << 2) * ldy;
-    if (packX && n > 0) packRows(xc, lda, scratch, n, inF);
-    const last = s0 + n >= strips;
-    for (let j0 = 0; j0 < panels; j0 += BLOCK) {
-      const block = min(BLOCK, panels - j0);
-      const col = j0 * NR;
-      if (packX) {
-        for (let j = j0; j < j0 + block; j++) {
-          const b = packed + <usize>j * ldb;
-          const nc = min(NR, outF - j * NR);
-          let xi = scratch;
-          let yi = yc + (<usize>(j * NR) << 2);
-          for (let i = 0; i < n; i++, xi += lda << 2, yi += ldy << 2) tile4x8packed(xi, b, ldb, inF, yi, ldy, nc);
-        }
-      } else {
-        // Rows too long to pack: pairs of rows in place, 2×16 (faster than an in-place 4×8).
-        const b = packed + <usize>j0 * ldb;
-        let xi = xc;
-        let yi = yc + (<usize>col << 2);
-        for (let i = 0; i < n << 1; i++, xi += lda << 1, yi += ldy << 1) leftover(2, block, xi, lda, b, ldb, inF, yi, ldy, outF - col);
+    for (let k0 = 0; k0 < inF; k0 += kb) {
+      const kn = min(kb, inF - k0);
+      const resume = k0 > 0;
+      const koff = <usize>k0 << 2; // x columns before the block, in bytes
+      const bk = packed + <usize>k0 * ROW; // the row before the block's first k-row in panel 0
+      if (batch == 1) {
+        rowAlone(x, packed, ldb, inF, y, outF, panels); // one chunk, one K block
+        continue;
       }
-      if (last && rows) {
-        leftover(rows, block, xRest, lda, packed + <usize>j0 * ldb, ldb, inF, yRest + (<usize>col << 2), ldy, outF - col);
+      if (packX && n > 0) packRows(xc + koff, lda, scratch, n, kn);
+      for (let j0 = 0; j0 < panels; j0 += GROUP) {
+        const group = min(GROUP, panels - j0);
+        const col = j0 * NR;
+        if (packX) {
+          for (let j = j0; j < j0 + group; j++) {
+            const b = bk + <usize>j * ldb;
+            const nc = min(NR, outF - j * NR);
+            let xi = scratch;
+            let yi = yc + (<usize>(j * NR) << 2);
+            for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed(xi, b, ldb, kn, yi, ldy, nc, resume);
+          }
+        } else {
+          // No scratch: pairs of rows in place, 2×16 (faster than an in-place 4×8).
+          let xi = xc + koff;
+          let yi = yc + (<usize>col << 2);
+          for (let i = 0; i < n << 1; i++, xi += lda << 1, yi += ldy << 1) {
+            leftover(2, group, xi, lda, bk + <usize>j0 * ldb, ldb, kn, yi, ldy, outF - col, resume);
+          }
+        }
+        if (last && rows) {
+          leftover(rows, group, xRest + koff, lda, bk + <usize>j0 * ldb, ldb, kn, yRest + (<usize>col << 2), ldy, outF - col, resume);
+        }
       }
     }
-    finishRows(y, s0 << 2, n << 2, outF, act, param, extra, hidden);
+    // Finished here: the chunk's rows (s0·4 … (s0+n)·4, and the leftover rows after the last
+    // chunk), every column, all of K: contiguous in y from yc. The epilogue runs on them in cache.
+    finishRows(y, s0 << 2, (n << 2) + (last ? rows : 0), outF, act, param, extra, hidden);
     s0 += n;
   } while (s0 < strips);
-  if (rows) finishRows(y, strips << 2, rows, outF, act, param, extra, hidden);
 }

@@ -1,6 +1,10 @@
-// The microkernel: one MR×(8·NP) tile of y = x·Wᵀ + b over the whole of K, its accumulators kept in
-// f32x4 registers from the bias to the store (the driver applies the activation afterwards, on rows
-// still in cache: epilogue.ts says why not in registers).
+// The microkernel: one MR×(8·NP) tile of y = x·Wᵀ + b over a block of K, its accumulators kept in
+// f32x4 registers from their start to the store (the driver applies the activation afterwards, on
+// rows still in cache: epilogue.ts says why not in registers). The first K block starts the
+// accumulators at the bias; a later one reloads the partial sums the previous block stored in y.
+// float32 stores and loads are exact, so a K-blocked output is the very same sequence of float ops
+// (b, then + x_k·w_k for k = 0 … K−1 in order) as one tile over the whole of K: the same bits, and
+// the same error bound γ(K+1)·(|b| + Σ|x·w|).
 //
 // `tile(mr, np, …)` is written once for every shape with mr rows of x and np packed panels
 // (mr·np·2 ≤ 8 accumulators). It is `@inline` and every caller passes mr and np as literals, so the
@@ -35,17 +39,47 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
   return i == 0 ? p0 : i == 1 ? p1 : i == 2 ? p2 : p3;
 }
 
+/** Where the columns of accumulator i's panel start in its row of y (panels ldyp bytes apart in y). */
+@inline function panelRow(i: i32, V: i32, y0: usize, y1: usize, y2: usize, y3: usize, ldyp: usize): usize {
+  return pickPtr(i / V, y0, y1, y2, y3) + <usize>((i % V) >> 1) * ldyp;
+}
+
+/** The valid columns counted from accumulator i's panel (nc counts them from the tile's first panel). */
+@inline function panelCols(i: i32, V: i32, nc: i32): i32 {
+  return nc - (((i % V) >> 1) << 3);
+}
+
 /**
- * y[r, c] = b[c] + Σ_k a[r, k]·w[c, k] for r < mr, c < nc, where
- *   a   first x row, rows lda bytes apart, k contiguous; or with packedA, [k][mr] interleaved (lda unused);
- *   b   first packed panel (its bias row), np panels ldb bytes apart, each K k-rows deep;
- *   y   first output element, rows ldy bytes apart; nc ≤ 8·np valid columns (the rest is not stored).
+ * Accumulator `vec` (columns 4·vec … 4·vec+3) of a tile row as the previous K block stored it
+ * (epilogue.ts storeVector), reading only the nc valid columns; the others are never stored.
+ */
+@inline function loadVector(row: usize, vec: i32, nc: i32): v128 {
+  const col = vec << 2;
+  if (nc <= col) return ZERO;
+  const src = row + (<usize>col << 2);
+  if (nc >= col + 4) return v128.load(src);
+  let v = v128.load32_zero(src);
+  if (nc > col + 1) v = v128.load32_lane(src, v, 1, 4);
+  if (nc > col + 2) v = v128.load32_lane(src, v, 2, 8);
+  return v;
+}
+
+/**
+ * y[r, c] = start[r, c] + Σ_k a[r, k]·w[c, k] for r < mr, c < nc, k over one block of K k's, where
+ *   a      first x row of the block, rows lda bytes apart, k contiguous; or with packedA, [k][mr]
+ *          interleaved (lda unused);
+ *   b      first packed panel, np panels ldb bytes apart: the block's k-rows are the K rows after
+ *          the one at b (for the first block, b is the panel itself and that row is the bias);
+ *   y      first output element, rows ldy bytes apart, the panels' columns ldyp bytes apart (32 for
+ *          adjacent panels); nc ≤ 8·np valid columns counted as if panels were adjacent (the rest
+ *          is not stored: only the last panel may be partial);
+ *   start  the row at b (the bias) when `resume` is false, else y itself (the previous block's sums).
  * mr, np and packedA must be literals: 1 ≤ mr ≤ 4, 1 ≤ np ≤ 4, mr·np ≤ 4 (see the register budget).
  */
 @inline export function tile(
   mr: i32, np: i32, packedA: bool,
   a: usize, lda: usize, b: usize, ldb: usize, K: i32,
-  y: usize, ldy: usize, nc: i32,
+  y: usize, ldy: usize, ldyp: usize, nc: i32, resume: bool,
 ): void {
   const V = np << 1;
   const n = mr * V;
@@ -55,20 +89,37 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
   let p2 = p1 + ldb;
   let p3 = p2 + ldb;
 
-  // The bias rows start the accumulators.
-  let w0 = v128.load(p0), w1 = v128.load(p0, 16);
-  let w2 = ZERO, w3 = ZERO, w4 = ZERO, w5 = ZERO, w6 = ZERO, w7 = ZERO;
-  if (np > 1) { w2 = v128.load(p1); w3 = v128.load(p1, 16); }
-  if (np > 2) { w4 = v128.load(p2); w5 = v128.load(p2, 16); }
-  if (np > 3) { w6 = v128.load(p3); w7 = v128.load(p3, 16); }
-  let c0 = pick8(0 % V, w0, w1, w2, w3, w4, w5, w6, w7);
-  let c1 = pick8(1 % V, w0, w1, w2, w3, w4, w5, w6, w7);
-  let c2 = n > 2 ? pick8(2 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
-  let c3 = n > 3 ? pick8(3 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
-  let c4 = n > 4 ? pick8(4 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
-  let c5 = n > 5 ? pick8(5 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
-  let c6 = n > 6 ? pick8(6 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
-  let c7 = n > 7 ? pick8(7 % V, w0, w1, w2, w3, w4, w5, w6, w7) : ZERO;
+  const y0 = y;
+  const y1 = y + ldy;
+  const y2 = y1 + ldy;
+  const y3 = y2 + ldy;
+
+  let w0 = ZERO, w1 = ZERO, w2 = ZERO, w3 = ZERO, w4 = ZERO, w5 = ZERO, w6 = ZERO, w7 = ZERO;
+  let c0 = ZERO, c1 = ZERO, c2 = ZERO, c3 = ZERO, c4 = ZERO, c5 = ZERO, c6 = ZERO, c7 = ZERO;
+  if (resume) {
+    c0 = loadVector(panelRow(0, V, y0, y1, y2, y3, ldyp), (0 % V) & 1, panelCols(0, V, nc));
+    c1 = loadVector(panelRow(1, V, y0, y1, y2, y3, ldyp), (1 % V) & 1, panelCols(1, V, nc));
+    if (n > 2) c2 = loadVector(panelRow(2, V, y0, y1, y2, y3, ldyp), (2 % V) & 1, panelCols(2, V, nc));
+    if (n > 3) c3 = loadVector(panelRow(3, V, y0, y1, y2, y3, ldyp), (3 % V) & 1, panelCols(3, V, nc));
+    if (n > 4) c4 = loadVector(panelRow(4, V, y0, y1, y2, y3, ldyp), (4 % V) & 1, panelCols(4, V, nc));
+    if (n > 5) c5 = loadVector(panelRow(5, V, y0, y1, y2, y3, ldyp), (5 % V) & 1, panelCols(5, V, nc));
+    if (n > 6) c6 = loadVector(panelRow(6, V, y0, y1, y2, y3, ldyp), (6 % V) & 1, panelCols(6, V, nc));
+    if (n > 7) c7 = loadVector(panelRow(7, V, y0, y1, y2, y3, ldyp), (7 % V) & 1, panelCols(7, V, nc));
+  } else {
+    // The bias rows start the accumulators.
+    w0 = v128.load(p0); w1 = v128.load(p0, 16);
+    if (np > 1) { w2 = v128.load(p1); w3 = v128.load(p1, 16); }
+    if (np > 2) { w4 = v128.load(p2); w5 = v128.load(p2, 16); }
+    if (np > 3) { w6 = v128.load(p3); w7 = v128.load(p3, 16); }
+    c0 = pick8(0 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+    c1 = pick8(1 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+    if (n > 2) c2 = pick8(2 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+    if (n > 3) c3 = pick8(3 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+    if (n > 4) c4 = pick8(4 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+    if (n > 5) c5 = pick8(5 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+    if (n > 6) c6 = pick8(6 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+    if (n > 7) c7 = pick8(7 % V, w0, w1, w2, w3, w4, w5, w6, w7);
+  }
 
   let a0 = a;
   let a1 = a + lda; // (dead with packedA)
@@ -102,16 +153,12 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
     }
   } while (--k);
 
-  const y0 = y;
-  const y1 = y + ldy;
-  const y2 = y1 + ldy;
-  const y3 = y2 + ldy;
-  storeVector(pickPtr(0 / V, y0, y1, y2, y3), 0 % V, c0, nc);
-  storeVector(pickPtr(1 / V, y0, y1, y2, y3), 1 % V, c1, nc);
-  if (n > 2) storeVector(pickPtr(2 / V, y0, y1, y2, y3), 2 % V, c2, nc);
-  if (n > 3) storeVector(pickPtr(3 / V, y0, y1, y2, y3), 3 % V, c3, nc);
-  if (n > 4) storeVector(pickPtr(4 / V, y0, y1, y2, y3), 4 % V, c4, nc);
-  if (n > 5) storeVector(pickPtr(5 / V, y0, y1, y2, y3), 5 % V, c5, nc);
-  if (n > 6) storeVector(pickPtr(6 / V, y0, y1, y2, y3), 6 % V, c6, nc);
-  if (n > 7) storeVector(pickPtr(7 / V, y0, y1, y2, y3), 7 % V, c7, nc);
+  storeVector(panelRow(0, V, y0, y1, y2, y3, ldyp), (0 % V) & 1, c0, panelCols(0, V, nc));
+  storeVector(panelRow(1, V, y0, y1, y2, y3, ldyp), (1 % V) & 1, c1, panelCols(1, V, nc));
+  if (n > 2) storeVector(panelRow(2, V, y0, y1, y2, y3, ldyp), (2 % V) & 1, c2, panelCols(2, V, nc));
+  if (n > 3) storeVector(panelRow(3, V, y0, y1, y2, y3, ldyp), (3 % V) & 1, c3, panelCols(3, V, nc));
+  if (n > 4) storeVector(panelRow(4, V, y0, y1, y2, y3, ldyp), (4 % V) & 1, c4, panelCols(4, V, nc));
+  if (n > 5) storeVector(panelRow(5, V, y0, y1, y2, y3, ldyp), (5 % V) & 1, c5, panelCols(5, V, nc));
+  if (n > 6) storeVector(panelRow(6, V, y0, y1, y2, y3, ldyp), (6 % V) & 1, c6, panelCols(6, V, nc));
+  if (n > 7) storeVector(panelRow(7, V, y0, y1, y2, y3, ldyp), (7 % V) & 1, c7, panelCols(7, V, nc));
 }

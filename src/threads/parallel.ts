@@ -4,10 +4,11 @@
 //   GEMM, smaller batches: output panels (8 columns each); batch 1 writes its columns of y in place,
 //     larger batches go through a per-thread temporary whose columns this thread copies into y.
 //   Norms: row ranges. Elementwise kernels: ranges of whole cache lines (16 floats).
-// Below a size where a dispatch (≈ 10–30 µs of wake-up) does not pay, the call stays on this thread.
+// Each GEMM call has its own scratch (gemm-abi.ts). Below a size where a dispatch does not pay (see
+// the constants), the call stays on fewer threads.
 import type { KernelExports } from '../exports.js';
 import type { Heap } from '../memory.js';
-import { gatedLinearArgs, linearArgs, scratchBytes, usesSharedScratch } from './gemm-abi.js';
+import { gatedLinearArgs, linearArgs, scratchBytes } from './gemm-abi.js';
 import { type Range, split } from './partition.js';
 import type { Pool } from './pool.js';
 
@@ -26,8 +27,6 @@ type Kernel = (...args: number[]) => void;
 interface Task {
   name: Name;
   args: number[];
-  /** Must not run while another thread runs one (gemm-abi.ts). */
-  serialised: boolean;
 }
 
 export class Parallel {
@@ -35,9 +34,8 @@ export class Parallel {
   readonly threads: number;
   readonly #heap: Heap;
   readonly #pool: Pool | null;
-  /** Per thread: a temporary for column ranges, and the GEMM's scratch (both grown on demand). */
+  /** Per thread: a temporary for column ranges of more than one row (grown on demand). */
   readonly #temps: { ptr: number; bytes: number }[];
-  readonly #scratches: { ptr: number; bytes: number }[];
   #dispatches = 0;
 
   constructor(heap: Heap, pool: Pool | null) {
@@ -45,7 +43,6 @@ export class Parallel {
     this.#pool = pool;
     this.threads = pool?.size ?? 1;
     this.#temps = Array.from({ length: this.threads }, () => ({ ptr: 0, bytes: 0 }));
-    this.#scratches = Array.from({ length: this.threads }, () => ({ ptr: 0, bytes: 0 }));
   }
 
   /** Kernel calls so far that ran on more than one thread (tests and tuning read it). */
@@ -56,23 +53,26 @@ export class Parallel {
   /** y = act(x·Wᵀ + b) + residual over packed panels (the export's contract). */
   linear(x: number, packed: number, y: number, batch: number, inF: number, outF: number, act: number, param: number, residual: number): void {
     const parts = this.#parts(batch * inF * outF, GEMM_MACS_PER_THREAD);
-    if (parts === 1) return this.#direct('linear', linearArgs(x, packed, y, batch, inF, outF, act, param, residual, this.#scratch(0, inF)));
+    if (parts === 1) {
+      return this.#withScratch([batch], inF, ([s]) => this.#direct('linear', linearArgs(x, packed, y, batch, inF, outF, act, param, residual, s)));
+    }
     if (batch >= STRIP * parts) {
-      const calls = split(batch, parts, STRIP).map(({ start, count }, t) =>
-        this.#call('linear', linearArgs(x + start * inF * 4, packed, y + start * outF * 4, count, inF, outF, act, param,
-          residual === 0 ? 0 : residual + start * outF * 4, this.#scratch(t, inF)), usesSharedScratch(count, inF)));
-      return this.#dispatch(calls.map((c) => [c]));
+      const rows = split(batch, parts, STRIP);
+      return this.#withScratch(rows.map((r) => r.count), inF, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
+        name: 'linear',
+        args: linearArgs(x + start * inF * 4, packed, y + start * outF * 4, count, inF, outF, act, param,
+          residual === 0 ? 0 : residual + start * outF * 4, scratch[t]),
+      }])));
     }
     const ranges = this.#panels(outF, parts, batch);
     const stride = (inF + 1) * NR * 4;
     const direct = batch === 1;
-    const calls = ranges.map(({ start, count }, t) => {
-      const [c0, cols] = columnsOf(start, count, outF);
-      const out = direct ? y + c0 * 4 : this.#temp(t, batch * cols * 4);
-      const r = direct && residual !== 0 ? residual + c0 * 4 : 0;
-      return [this.#call('linear', linearArgs(x, packed + start * stride, out, batch, inF, cols, act, param, r, this.#scratch(t, inF)), usesSharedScratch(batch, inF))];
-    });
-    this.#dispatch(calls);
+    const outs = ranges.map(({ start, count }, t) => (direct ? y + start * NR * 4 : this.#temp(t, batch * columnsOf(start, count, outF)[1] * 4)));
+    this.#withScratch(ranges.map(() => batch), inF, (scratch) => this.#dispatch(ranges.map(({ start, count }, t) => [{
+      name: 'linear',
+      args: linearArgs(x, packed + start * stride, outs[t], batch, inF, columnsOf(start, count, outF)[1], act, param,
+        direct && residual !== 0 ? residual + start * NR * 4 : 0, scratch[t]),
+    }])));
     if (direct) return;
     this.#gatherColumns(ranges, y, batch, outF);
     // The epilogue adds the residual after the activation: the same add, on the gathered rows.
@@ -82,13 +82,16 @@ export class Parallel {
   /** h = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), ws the [gate | up] workspace (the export's contract). */
   gatedLinear(x: number, packed: number, ws: number, h: number, batch: number, inF: number, hidden: number, act: number, param: number): void {
     const parts = this.#parts(batch * inF * hidden * 2, GEMM_MACS_PER_THREAD);
-    if (parts === 1) return this.#direct('gatedLinear', gatedLinearArgs(x, packed, ws, h, batch, inF, hidden, act, param, this.#scratch(0, inF)));
+    if (parts === 1) {
+      return this.#withScratch([batch], inF, ([s]) => this.#direct('gatedLinear', gatedLinearArgs(x, packed, ws, h, batch, inF, hidden, act, param, s)));
+    }
     if (batch >= STRIP * parts) {
       const wsRow = 2 * NR * Math.ceil(hidden / NR) * 4;
-      const calls = split(batch, parts, STRIP).map(({ start, count }, t) =>
-        this.#call('gatedLinear', gatedLinearArgs(x + start * inF * 4, packed, ws + start * wsRow, h + start * hidden * 4, count,
-          inF, hidden, act, param, this.#scratch(t, inF)), usesSharedScratch(count, inF)));
-      return this.#dispatch(calls.map((c) => [c]));
+      const rows = split(batch, parts, STRIP);
+      return this.#withScratch(rows.map((r) => r.count), inF, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
+        name: 'gatedLinear',
+        args: gatedLinearArgs(x + start * inF * 4, packed, ws + start * wsRow, h + start * hidden * 4, count, inF, hidden, act, param, scratch[t]),
+      }])));
     }
     // Gate and up panels of the same columns from their two halves of `packed`: the gate activated
     // by linear's epilogue, then the product, as gatedLinear's epilogue does on its rows.
@@ -96,41 +99,37 @@ export class Parallel {
     const stride = (inF + 1) * NR * 4;
     const upPanels = packed + Math.ceil(hidden / NR) * stride;
     const direct = batch === 1;
-    const serialised = usesSharedScratch(batch, inF);
-    const calls = ranges.map(({ start, count }, t) => {
+    const temps = ranges.map(({ start, count }, t) => this.#temp(t, 2 * batch * columnsOf(start, count, hidden)[1] * 4));
+    this.#withScratch(ranges.map(() => batch), inF, (scratch) => this.#dispatch(ranges.map(({ start, count }, t) => {
       const [c0, cols] = columnsOf(start, count, hidden);
       const n = batch * cols;
-      const gate = this.#temp(t, 2 * n * 4);
-      const up = gate + n * 4;
+      const [gate, up] = [temps[t], temps[t] + n * 4];
       return [
-        this.#call('linear', linearArgs(x, packed + start * stride, gate, batch, inF, cols, act, param, 0, this.#scratch(t, inF)), serialised),
-        this.#call('linear', linearArgs(x, upPanels + start * stride, up, batch, inF, cols, 0, 0, 0, this.#scratch(t, inF)), serialised),
-        this.#call('multiply', [gate, up, direct ? h + c0 * 4 : gate, n], false),
+        { name: 'linear', args: linearArgs(x, packed + start * stride, gate, batch, inF, cols, act, param, 0, scratch[t]) },
+        { name: 'linear', args: linearArgs(x, upPanels + start * stride, up, batch, inF, cols, 0, 0, 0, scratch[t]) },
+        { name: 'multiply', args: [gate, up, direct ? h + c0 * 4 : gate, n] },
       ];
-    });
-    this.#dispatch(calls);
+    })));
     if (!direct) this.#gatherColumns(ranges, h, batch, hidden);
   }
 
   /** layerNorm or rmsNorm over `rows` rows of n floats: `rest` are the export's arguments after n. */
   norm(kernel: 'layerNorm' | 'rmsNorm', x: number, y: number, rows: number, n: number, rest: number[]): void {
     const parts = Math.max(1, Math.min(rows, this.#parts(rows * n, ELEMENTS_PER_THREAD)));
-    const calls = split(rows, parts).map(({ start, count }) =>
-      [this.#call(kernel, [x + start * n * 4, y + start * n * 4, count, n, ...rest], false)]);
-    this.#dispatch(calls);
+    this.#dispatch(split(rows, parts).map(({ start, count }) =>
+      [{ name: kernel, args: [x + start * n * 4, y + start * n * 4, count, n, ...rest] }]));
   }
 
   /** An elementwise kernel: kernel(...inputs, y, n, ...params), every operand n floats. */
   map(kernel: Name, inputs: number[], y: number, n: number, params: number[]): void {
     const parts = this.#parts(n, ELEMENTS_PER_THREAD);
-    const calls = split(n, parts, LINE_FLOATS).map(({ start, count }) =>
-      [this.#call(kernel, [...inputs.map((p) => p + start * 4), y + start * 4, count, ...params], false)]);
-    this.#dispatch(calls);
+    this.#dispatch(split(n, parts, LINE_FLOATS).map(({ start, count }) =>
+      [{ name: kernel, args: [...inputs.map((p) => p + start * 4), y + start * 4, count, ...params] }]));
   }
 
-  /** Gives back the temporaries and scratches (the pool is closed by its owner). */
+  /** Gives back the temporaries (the pool is closed by its owner). */
   free(): void {
-    for (const block of [...this.#temps, ...this.#scratches]) {
+    for (const block of this.#temps) {
       if (block.ptr !== 0) this.#heap.free(block.ptr);
       block.ptr = 0;
       block.bytes = 0;
@@ -157,8 +156,18 @@ export class Parallel {
     });
   }
 
-  #call(name: Name, args: number[], serialised: boolean): Task {
-    return { name, args, serialised };
+  /** Runs `gemm` with a scratch per call (rows[t] rows of inF floats each; 0 where none is needed), freed after. */
+  #withScratch(rows: number[], inF: number, gemm: (scratch: number[]) => void): void {
+    const scratch: number[] = [];
+    try {
+      for (const count of rows) {
+        const bytes = scratchBytes(this.#heap.exports, count, inF);
+        scratch.push(bytes === 0 ? 0 : this.#heap.alloc(bytes));
+      }
+      gemm(scratch);
+    } finally {
+      for (const p of scratch) if (p !== 0) this.#heap.free(p);
+    }
   }
 
   #direct(name: Name, args: number[]): void {
@@ -175,20 +184,12 @@ export class Parallel {
     this.#heap.checkOpen();
     this.#dispatches++;
     const pool = this.#pool!;
-    pool.run(perThread.map((tasks) => tasks.map(({ name, args, serialised }) => ({ kernel: pool.kernel(name), args, serialised }))));
+    pool.run(perThread.map((tasks) => tasks.map(({ name, args }) => ({ kernel: pool.kernel(name), args }))));
   }
 
   /** Thread t's temporary of at least `bytes`; grown here, on the calling thread (the allocator's). */
   #temp(t: number, bytes: number): number {
-    return this.#grow(this.#temps[t], bytes);
-  }
-
-  #scratch(t: number, inF: number): number {
-    const bytes = scratchBytes(this.#heap.exports, inF);
-    return bytes === 0 ? 0 : this.#grow(this.#scratches[t], bytes);
-  }
-
-  #grow(block: { ptr: number; bytes: number }, bytes: number): number {
+    const block = this.#temps[t];
     if (block.bytes < bytes) {
       if (block.ptr !== 0) this.#heap.free(block.ptr);
       block.ptr = 0;

@@ -4,7 +4,7 @@ import type { KernelExports } from '../exports.js';
 import type { Heap } from '../memory.js';
 import {
   BY_CALLER, type Call, type Channel, CLOSING, FAILED, GENERATION, type Kernel, PENDING, UNCLAIMED, channelBytes, claimOf,
-  kernelNames, openChannel, runCall, waitWhile, writeSlot,
+  kernelNames, openChannel, waitWhile, writeSlot,
 } from './protocol.js';
 import type { WorkerReply, WorkerStart } from './serve.js';
 
@@ -122,7 +122,7 @@ export class Pool {
     let failure: unknown;
     const runHere = (calls: readonly Call[]) => {
       try {
-        for (const { kernel, args, serialised } of calls) runCall(control, this.#kernels[kernel], args, serialised, this.#canBlock);
+        for (const { kernel, args } of calls) this.#kernels[kernel](...args);
       } catch (error) {
         failure ??= error;
       }

@@ -12,8 +12,6 @@ export const PENDING = 1;
 export const CLOSING = 2;
 /** Set by a worker whose call threw; the calling thread reports it. */
 export const FAILED = 3;
-/** A mutex for calls that must not run at the same time as each other (see gemm-abi.ts). */
-export const LOCK = 4;
 /** Then one claim word per worker share. */
 const CLAIMS = 8;
 export const UNCLAIMED = 0;
@@ -26,15 +24,13 @@ const controlBytes = (workers: number) => Math.ceil((CLAIMS + workers) / 2) * 8;
 /** Calls one worker runs per dispatch, and arguments per call (linear has 10 after the scratch lands). */
 export const MAX_CALLS = 4;
 export const MAX_ARGS = 12;
-const CALL_WORDS = 3 + MAX_ARGS; // kernel index, argument count, serialised, arguments
+const CALL_WORDS = 2 + MAX_ARGS; // kernel index, argument count, arguments
 const SLOT_WORDS = 1 + MAX_CALLS * CALL_WORDS; // call count, calls
 
 /** One export call: the index of a function export (see kernelNames), its numeric arguments. */
 export interface Call {
   kernel: number;
   args: number[];
-  /** Runs holding LOCK: it uses memory that another thread's call may use at the same time. */
-  serialised: boolean;
 }
 
 export type Kernel = (...args: number[]) => void;
@@ -62,35 +58,20 @@ export function openChannel(buffer: SharedArrayBuffer, workers: number): Channel
 export function writeSlot(slots: Float64Array, slot: number, calls: readonly Call[]): void {
   let at = slot * SLOT_WORDS;
   slots[at++] = calls.length;
-  for (const { kernel, args, serialised } of calls) {
+  for (const { kernel, args } of calls) {
     slots[at] = kernel;
     slots[at + 1] = args.length;
-    slots[at + 2] = serialised ? 1 : 0;
-    slots.set(args, at + 3);
+    slots.set(args, at + 2);
     at += CALL_WORDS;
   }
 }
 
-/** Runs one call, under LOCK when it is serialised. */
-export function runCall(control: Int32Array, fn: Kernel, args: readonly number[], serialised: boolean, canBlock: boolean): void {
-  if (!serialised) return fn(...args);
-  while (Atomics.compareExchange(control, LOCK, 0, 1) !== 0) waitWhile(control, LOCK, 1, canBlock);
-  try {
-    fn(...args);
-  } finally {
-    Atomics.store(control, LOCK, 0);
-    Atomics.notify(control, LOCK);
-  }
-}
-
 /** Runs the calls in worker slot `slot` (the worker side). */
-export function runSlot(channel: Channel, slot: number, kernels: readonly Kernel[]): void {
-  const { control, slots } = channel;
+export function runSlot({ slots }: Channel, slot: number, kernels: readonly Kernel[]): void {
   let at = slot * SLOT_WORDS;
   const count = slots[at++];
   for (let c = 0; c < count; c++, at += CALL_WORDS) {
-    const args = Array.from(slots.subarray(at + 3, at + 3 + slots[at + 1]));
-    runCall(control, kernels[slots[at]], args, slots[at + 2] === 1, true);
+    kernels[slots[at]](...slots.subarray(at + 2, at + 2 + slots[at + 1]));
   }
 }
 

@@ -34,7 +34,7 @@ export function seesSharedWrites(heap: Heap, pool: Pool): boolean {
     heap.exports.relu(block, block + n * 4, n);
     const relu = pool.kernel('relu');
     const calls = Array.from({ length: pool.size }, (_, t) =>
-      t === 0 ? [] : [{ kernel: relu, args: [block + n * 4, block + (t + 1) * n * 4, n], serialised: false }]);
+      t === 0 ? [] : [{ kernel: relu, args: [block + n * 4, block + (t + 1) * n * 4, n] }]);
     pool.run(calls);
     for (let t = 1; t < pool.size; t++) {
       for (let i = 0; i < n; i++) if (memory[(t + 1) * n + i] !== (i % 2 === 0 ? i + 1 : 0)) return false;

@@ -376,6 +376,18 @@ export async function conformance({ runtime, init, build = 'auto', module, expec
   });
 
   // -- Linear and the feedforward block against float64 ------------------------------------------------
+  /** Σ a[i]·w[at + i] in float64, and Σ|a[i]·w[at + i]|, the scale of a float32 dot product's error. */
+  const dot64 = (a, w, at) => {
+    let sum = 0;
+    let mag = 0;
+    for (let i = 0; i < a.length; i++) {
+      const p = a[i] * w[at + i];
+      sum += p;
+      mag += Math.abs(p);
+    }
+    return [sum, mag];
+  };
+
   await c.run('linear', async () => {
     const [batch, k, m] = [5, 37, 19];
     const next = random(12345);
@@ -389,13 +401,8 @@ export async function conformance({ runtime, init, build = 'auto', module, expec
     let worst = 0;
     for (let b = 0; b < batch; b++) {
       for (let o = 0; o < m; o++) {
-        let sum = bias[o];
-        let mag = Math.abs(bias[o]);
-        for (let i = 0; i < k; i++) {
-          sum += xs[b * k + i] * weight[o * k + i];
-          mag += Math.abs(xs[b * k + i] * weight[o * k + i]);
-        }
-        worst = Math.max(worst, Math.abs(y.data[b * m + o] - sum) / mag);
+        const [sum, mag] = dot64(xs.subarray(b * k, (b + 1) * k), weight, o * k);
+        worst = Math.max(worst, Math.abs(y.data[b * m + o] - (bias[o] + sum)) / (mag + Math.abs(bias[o])));
       }
     }
     c.notes.linearRelError = worst;
@@ -424,22 +431,11 @@ export async function conformance({ runtime, init, build = 'auto', module, expec
     const y = ffn.forward(x, batch);
     let worst = 0;
     for (let b = 0; b < batch; b++) {
-      const hidden = [];
-      let hmag = 0;
-      for (let j = 0; j < h; j++) {
-        let s = b1[j];
-        for (let i = 0; i < d; i++) s += xs[b * d + i] * w1[j * d + i];
-        hidden.push(gelu64(s));
-        hmag = Math.max(hmag, Math.abs(s));
-      }
+      const row = xs.subarray(b * d, (b + 1) * d);
+      const hidden = Array.from({ length: h }, (_, j) => gelu64(b1[j] + dot64(row, w1, j * d)[0]));
       for (let o = 0; o < d; o++) {
-        let s = b2[o];
-        let mag = Math.abs(b2[o]);
-        for (let j = 0; j < h; j++) {
-          s += hidden[j] * w2[o * h + j];
-          mag += Math.abs(hidden[j] * w2[o * h + j]);
-        }
-        worst = Math.max(worst, Math.abs(y.data[b * d + o] - s) / Math.max(mag, 1e-30));
+        const [s, mag] = dot64(hidden, w2, o * h);
+        worst = Math.max(worst, Math.abs(y.data[b * d + o] - (b2[o] + s)) / Math.max(mag + Math.abs(b2[o]), 1e-30));
       }
     }
     c.notes.ffnRelError = worst;
@@ -473,24 +469,13 @@ export async function conformance({ runtime, init, build = 'auto', module, expec
       const row = xs.subarray(b * d, (b + 1) * d);
       const rms = Math.sqrt(row.reduce((s, v) => s + v * v, 0) / d + 1e-6);
       const n = Array.from(row, (v, i) => (v / rms) * nw[i]);
-      const hidden = [];
-      for (let j = 0; j < h; j++) {
-        let g = 0;
-        let u = 0;
-        for (let i = 0; i < d; i++) {
-          g += n[i] * wg[j * d + i];
-          u += n[i] * wu[j * d + i];
-        }
-        hidden.push((g / (1 + Math.exp(-g))) * u);
-      }
+      const hidden = Array.from({ length: h }, (_, j) => {
+        const g = dot64(n, wg, j * d)[0];
+        return (g / (1 + Math.exp(-g))) * dot64(n, wu, j * d)[0];
+      });
       for (let o = 0; o < d; o++) {
-        let s = row[o];
-        let mag = Math.abs(row[o]);
-        for (let j = 0; j < h; j++) {
-          s += hidden[j] * wd[o * h + j];
-          mag += Math.abs(hidden[j] * wd[o * h + j]);
-        }
-        worst = Math.max(worst, Math.abs(y.data[b * d + o] - s) / Math.max(mag, 1e-30));
+        const [s, mag] = dot64(hidden, wd, o * h);
+        worst = Math.max(worst, Math.abs(y.data[b * d + o] - (row[o] + s)) / Math.max(mag + Math.abs(row[o]), 1e-30));
       }
     }
     c.notes.gatedRelError = worst;
