@@ -3,7 +3,8 @@
 // 127.0.0.1, runs wrk with 64 connections of single-row requests (1 in 16 of them bad, see mix.lua) for
 // --duration seconds, samples the service's memory every 5 s, and prints requests/s, p50 / p99 latency,
 // the answers per kind and the memory. Needs wrk (Debian: apt-get install wrk).
-//   node examples/service/load.js [--duration 60] [--connections 64] [--threads auto] [--wrk-threads 1]
+//   node examples/service/load.js [--duration 60] [--baseline-duration S] [--connections 64] [--threads auto] [--wrk-threads 1]
+// (--baseline-duration: the run without batching, default --duration).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { WIDTH } from './block.js';
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '60' },
+    'baseline-duration': { type: 'string' },
     connections: { type: 'string', default: '64' },
     threads: { type: 'string', default: 'auto' },
     'wrk-threads': { type: 'string', default: '1' },
@@ -43,14 +45,14 @@ function startService(extra) {
 
 const stats = async () => (await fetch(`http://127.0.0.1:${args.port}/stats`)).json();
 
-async function measure(name, extra) {
+async function measure(name, extra, seconds) {
   const { child, line } = await startService(extra);
   console.log(`${name}: ${line}`);
   const samples = [];
   const sample = async () => samples.push(await stats());
   const sampler = setInterval(sample, 5000);
   setTimeout(sample, 1000); // the first after a second of load
-  const wrk = spawn('wrk', ['-t', args['wrk-threads'], '-c', args.connections, '-d', `${args.duration}s`, '--latency', '-s', join(here, 'mix.lua'),
+  const wrk = spawn('wrk', ['-t', args['wrk-threads'], '-c', args.connections, '-d', `${seconds}s`, '--latency', '-s', join(here, 'mix.lua'),
     `http://127.0.0.1:${args.port}/forward`], { env: { ...process.env, ROW: rowFile } });
   let output = '';
   wrk.stdout.on('data', (d) => (output += d));
@@ -68,9 +70,9 @@ async function measure(name, extra) {
 }
 
 try {
-  const rows = [await measure('batching', []), await measure('no batching', ['--no-batching'])];
+  const rows = [await measure('batching', [], args.duration), await measure('no batching', ['--no-batching'], args['baseline-duration'] ?? args.duration)];
   const ms = (us) => (us / 1000).toFixed(2);
-  console.log(`\n${args.connections} connections, ${args.duration} s each, wrk -t${args['wrk-threads']}, 1 request in 16 bad\n`);
+  console.log(`\n${args.connections} connections, ${args.duration} s batching, ${args['baseline-duration'] ?? args.duration} s without, wrk -t${args['wrk-threads']}, 1 request in 16 bad\n`);
   console.log('| service | threads | requests/s | p50 ms | p99 ms | rows per forward | good sent / 200 | bad sent / 4xx | other answers | socket errors | RSS MiB first → last (max), 5 s samples |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
