@@ -119,6 +119,21 @@ describe.each(BUILDS)('threads give the bits of one thread (%s build)', (build) 
   });
 });
 
+describe('an element’s result never depends on its neighbours (what lets any partition keep the bits)', () => {
+  it.each(BUILDS)('gelu_tanh (near and far paths) in vectors of near or far neighbours (%s build)', async (build) => {
+    const f = await make(build, 1);
+    const next = random(3);
+    const values = Float32Array.from({ length: 4096 }, () => next() * 3);
+    const amid = (neighbour: number) => {
+      const x = new Float32Array(values.length * 16).fill(neighbour);
+      values.forEach((v, i) => (x[i * 16 + (i % 16)] = v)); // every lane position, every group position
+      const y = f.geluTanh(x);
+      return values.map((_, i) => y[i * 16 + (i % 16)]);
+    };
+    expectSameBits(amid(0.5), amid(30), 'near neighbours vs far neighbours');
+  });
+});
+
 describe('memory growth', () => {
   it('the workers compute on memory grown after they started, and Tensors allocated before keep their data', async () => {
     const one = await make('simd', 1);
