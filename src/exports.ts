@@ -18,9 +18,9 @@ export interface KernelExports {
   /** transposed: the weight is [inFeatures, outFeatures] (Conv1D) instead of [outFeatures, inFeatures]. */
   /** dtype: a WeightDtype code; returns -1, or the index of the first weight float16 cannot hold. */
   pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number, transposed: boolean, dtype: number): number;
-  /** y = act(x·Wᵀ + b) + residual (residual 0: none); scratch: linearScratchBytes(inFeatures) bytes the call may overwrite (0: x is read in place, slower). */
+  /** y = act(x·Wᵀ + b) + residual (residual 0: none); scratch: linearScratchBytes(inFeatures, dtype) bytes the call may overwrite (0: x is read in place, slower). */
   linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number, residual: Ptr, scratch: Ptr, dtype: number): void;
-  linearScratchBytes(inFeatures: number): number;
+  linearScratchBytes(inFeatures: number, dtype: number): number;
   /** h = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), packed = gate panels then up panels, y the [gate | up] workspace. */
   gatedLinear(x: Ptr, packed: Ptr, y: Ptr, h: Ptr, batch: number, inFeatures: number, hidden: number, activation: number, param: number, scratch: Ptr, dtype: number): void;
   /** src/saved.ts's checksum of `bytes` bytes (a multiple of 4) at ptr, continuing from seed; unsigned. */

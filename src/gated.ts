@@ -146,7 +146,7 @@ export class GatedLinear {
       this.#workspace = new Tensor(this.#heap, need);
     }
     const workspace = this.#workspace.ptr;
-    withScratch(this.#heap, this.inFeatures, batch, (scratch) => this.#heap.exports.gatedLinear(
+    withScratch(this.#heap, this.inFeatures, batch, this.#dtype, (scratch) => this.#heap.exports.gatedLinear(
       x, this.#packed, workspace, h, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, scratch, this.#dtype));
   }
 

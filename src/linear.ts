@@ -115,14 +115,15 @@ export interface Storage {
 }
 
 /**
- * Runs `gemm` with the GEMM's working memory for rows of inFeatures (packed slices of x; up to
- * 512 KiB), allocated for the call and freed after it: a freed block of that size is reused by the
- * next call, so this costs next to nothing, and no layer holds scratch between calls (a model of many
- * layers would hold one each). Batches of 1 … 3 read x in place and need none.
+ * Runs `gemm` with the GEMM's working memory for rows of inFeatures in a weight dtype (packed slices
+ * of x, up to 512 KiB, and for 16-bit weights one widened panel block, up to 512 KiB more), allocated
+ * for the call and freed after it: a freed block of that size is reused by the next call, so this
+ * costs next to nothing, and no layer holds scratch between calls (a model of many layers would hold
+ * one each). Batches of 1 … 3 read x in place and need none.
  */
-export function withScratch(heap: Heap, inFeatures: number, batch: number, gemm: (scratch: number) => void): void {
+export function withScratch(heap: Heap, inFeatures: number, batch: number, dtype: number, gemm: (scratch: number) => void): void {
   if (batch < 4) return gemm(0);
-  const scratch = heap.alloc(heap.exports.linearScratchBytes(inFeatures) >>> 0);
+  const scratch = heap.alloc(heap.exports.linearScratchBytes(inFeatures, dtype) >>> 0);
   try {
     gemm(scratch);
   } finally {
@@ -219,7 +220,7 @@ export class Linear {
   run(x: number, y: number, batch: number, residual = 0): void {
     if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
     const { inFeatures, outFeatures } = this;
-    withScratch(this.#heap, inFeatures, batch, (scratch) =>
+    withScratch(this.#heap, inFeatures, batch, this.#dtype, (scratch) =>
       this.#heap.exports.linear(x, this.#packed, y, batch, inFeatures, outFeatures, this.#code, this.slope, residual, scratch, this.#dtype));
   }
 

@@ -55,11 +55,40 @@ const GROUP = 6;
 const CHUNK_STRIPS = 32;
 /** The most bytes of packed x a chunk's K block holds (16·k bytes per strip): half of L2. */
 const SCRATCH_BYTES = 512 << 10;
-const COLUMNS: usize = NR * 4; // bytes of one panel's columns in a row of y
+const COLUMNS: usize = NR * 4; // bytes of one panel's columns in a row of y (and of a float32 k-row)
 
-/** Bytes of the scratch `linear` needs for rows of inF floats (64-byte aligned is best). */
-export function linearScratchBytes(inF: i32): i32 {
-  return <i32>min(<u64>SCRATCH_BYTES, <u64>(CHUNK_STRIPS << 4) * <u64>max(inF, 1));
+/** Bytes of packed x the scratch holds for rows of inF floats. */
+@inline function packedXBytes(inF: i32): usize {
+  return <usize>min(<u64>SCRATCH_BYTES, <u64>(CHUNK_STRIPS << 4) * <u64>max(inF, 1));
+}
+
+/**
+ * Bytes of the scratch `linear` needs for rows of inF floats and weights in `dtype` (64-byte aligned is
+ * best): packed x, and for 16-bit weights one panel's K block widened to float32 (see gemmOf).
+ */
+export function linearScratchBytes(inF: i32, dtype: i32): i32 {
+  const wide = dtype == WeightDtype.F32 ? 0 : BIAS_BYTES + <usize>min(inF, SCRATCH_BYTES >> 5) * COLUMNS;
+  return <i32>(((packedXBytes(inF) + 63) & ~63) + wide);
+}
+
+/**
+ * Widens a 16-bit panel's block of kn k-rows (b as tile takes it: a k-row before the first) into
+ * float32 rows at wide, its bias row first when the block is the first: the layout an F32Weights tile
+ * reads from `wide`, so that the strips of a chunk run the float32 tile on it.
+ */
+function widenPanel<W>(b: usize, wide: usize, kn: i32, first: bool): void {
+  const format = changetype<W>(0);
+  const rowBytes = format.rowBytes();
+  if (first) memory.copy(wide, b + rowBytes - BIAS_BYTES, BIAS_BYTES);
+  let src = b;
+  let dst = wide;
+  for (let k = 0; k < kn; k++) {
+    src += rowBytes;
+    dst += COLUMNS;
+    const raw = format.raw(src);
+    v128.store(dst, format.lo(raw));
+    v128.store(dst, format.hi(src, raw), 16);
+  }
 }
 
 // One function per tile shape: each k loop gets its registers to itself (binaryen may inline one
@@ -179,12 +208,14 @@ function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF
   const kBlocks = strips > 0 ? (inF + kMax - 1) / kMax : 1;
   const kb = (inF + kBlocks - 1) / kBlocks;
   const packX = scratch != 0;
+  const wide = scratch + ((packedXBytes(inF) + 63) & ~63);
   let s0 = 0;
   do {
     const n = min(chunk, strips - s0);
     const last = s0 + n >= strips;
     const xc = x + <usize>(s0 << 2) * lda;
     const yc = y + <usize>(s0 << 2) * ldy;
+    const widen = n >= changetype<W>(0).widenFrom(); // (weights.ts says from how many strips)
     for (let k0 = 0; k0 < inF; k0 += kb) {
       const kn = min(kb, inF - k0);
       const resume = k0 > 0;
@@ -204,7 +235,14 @@ function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF
             const nc = min(NR, outF - j * NR);
             let xi = scratch;
             let yi = yc + (<usize>(j * NR) << 2);
-            for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed<W>(xi, b, ldb, kn, yi, ldy, nc, resume);
+            if (widen) {
+              // 16-bit weights for several strips: widen the panel's block once (it stays in L1/L2),
+              // then every strip runs the float32 tile: the same products, so the same bits.
+              widenPanel<W>(b, wide, kn, !resume);
+              for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed<F32Weights>(xi, wide, 0, kn, yi, ldy, nc, resume);
+            } else {
+              for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed<W>(xi, b, ldb, kn, yi, ldy, nc, resume);
+            }
           }
         } else {
           // No scratch: pairs of rows in place, 2×16 (faster than an in-place 4×8).
