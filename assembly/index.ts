@@ -2,6 +2,7 @@
 export { alloc, free, heapSize, setMemoryLimit } from './memory';
 export { RELAXED } from './simd';
 export { Activation } from './activations';
+export { WeightDtype } from './gemm/weights';
 export * from './kernels';
 export { bf16ToF32, f16ToF32 } from './convert';
 export { gatedLinear, linear, linearScratchBytes, pack, packedBytes } from './gemm/index';

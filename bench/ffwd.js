@@ -21,12 +21,13 @@ export async function instance(build, threads = 1) {
 }
 
 /** Each layer as an ffwd option object (activation omitted when the layer has none). */
-const layerOptions = ({ weight, bias, inFeatures, outFeatures, activation }) => ({
+const layerOptions = ({ weight, bias, inFeatures, outFeatures, activation, dtype }) => ({
   weight,
   bias,
   inFeatures,
   outFeatures,
   ...(activation ? { activation } : {}),
+  ...(dtype ? { dtype } : {}),
 });
 
 /**
@@ -35,7 +36,7 @@ const layerOptions = ({ weight, bias, inFeatures, outFeatures, activation }) => 
  */
 function buildModel(f, layers) {
   if (layers.length === 2 && layers[0].activation && !layers[1].activation) {
-    const [fc1, fc2] = layers.map(({ weight, bias, inFeatures, outFeatures }) => ({ weight, bias, inFeatures, outFeatures }));
+    const [fc1, fc2] = layers.map(({ weight, bias, inFeatures, outFeatures, dtype }) => ({ weight, bias, inFeatures, outFeatures, ...(dtype ? { dtype } : {}) }));
     return { api: 'feedForward', parts: [f.feedForward({ fc1, fc2, activation: layers[0].activation })] };
   }
   return { api: 'linear', parts: layers.map((l) => f.linear(layerOptions(l))) };

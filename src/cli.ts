@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { init } from './index.node.js';
-import { WEIGHT_DTYPES } from './saved.js';
+import { WEIGHT_DTYPES, type WeightDtype } from './linear.js';
 
 const USAGE = `Usage: ffwd pack <model.safetensors | checkpoint dir> -o <out.safetensors> [options]
 
@@ -21,13 +21,13 @@ layer.save() of ffwd.feedForward.fromPretrained(files, config, { layer, sublayer
   --layer <N>              which layer (default 0)
   --sublayer               the whole sublayer (norms and residual as the family wires them), not the MLP alone
   --stack <name>           encoder | decoder (T5, Whisper, BART), text | vision (CLIP)
-  --dtype <dtype>          the weights' storage in the panels: ${WEIGHT_DTYPES.join(', ')} (default f32; bf16, f16 and int8 are not available yet)
+  --dtype <dtype>          the weights' storage in the panels: ${WEIGHT_DTYPES.join(', ')} (default: what the checkpoint stores; int8 is not available yet)
   -h, --help               this text
 
 Exit codes: 0 written; 2 bad arguments, or files that cannot be read or built from (a one-line message on stderr).`;
 
 const STACKS = ['encoder', 'decoder', 'text', 'vision'];
-const LATER_DTYPES = ['bf16', 'f16', 'int8'];
+const LATER_DTYPES = ['int8'];
 
 /** A mistake in the command line or the files it names: one line on stderr, exit code 2. */
 class UsageError extends Error {}
@@ -39,6 +39,7 @@ interface PackArguments {
   layer: number;
   sublayer: boolean;
   stack?: string;
+  dtype?: WeightDtype;
 }
 
 function parsePack(args: string[]): PackArguments | 'help' {
@@ -71,12 +72,12 @@ function parsePack(args: string[]): PackArguments | 'help' {
   if (values.stack !== undefined && !STACKS.includes(values.stack)) {
     throw new UsageError(`--stack must be one of ${STACKS.join(', ')}, got '${values.stack}'`);
   }
-  const dtype = values.dtype ?? 'f32';
-  if (LATER_DTYPES.includes(dtype)) throw new UsageError(`--dtype '${dtype}' is not available yet: this ffwd stores ${WEIGHT_DTYPES.join(', ')} panels`);
-  if (!(WEIGHT_DTYPES as string[]).includes(dtype)) {
-    throw new UsageError(`--dtype must be ${WEIGHT_DTYPES.map((d) => `'${d}'`).join(', ')} (${LATER_DTYPES.join(', ')} are not available yet), got '${dtype}'`);
+  const dtype = values.dtype;
+  if (dtype !== undefined && LATER_DTYPES.includes(dtype)) throw new UsageError(`--dtype '${dtype}' is not available yet: this ffwd stores ${WEIGHT_DTYPES.join(', ')} panels`);
+  if (dtype !== undefined && !(WEIGHT_DTYPES as string[]).includes(dtype)) {
+    throw new UsageError(`--dtype must be ${WEIGHT_DTYPES.map((d) => `'${d}'`).join(', ')} (${LATER_DTYPES.join(', ')}: not available yet), got '${dtype}'`);
   }
-  return { input: positionals[0], output: values.output, config: values.config, layer, sublayer: values.sublayer ?? false, stack: values.stack };
+  return { input: positionals[0], output: values.output, config: values.config, layer, sublayer: values.sublayer ?? false, stack: values.stack, dtype: dtype as WeightDtype | undefined };
 }
 
 /** The bytes of `path`, or a UsageError naming it (`what`) and why it cannot be read. */
@@ -119,7 +120,7 @@ async function pack(options: PackArguments): Promise<string> {
   const ffwd = await init();
   let layer;
   try {
-    layer = ffwd.feedForward.fromPretrained(files, config, { layer: options.layer, sublayer: options.sublayer, stack: options.stack });
+    layer = ffwd.feedForward.fromPretrained(files, config, { layer: options.layer, sublayer: options.sublayer, stack: options.stack, dtype: options.dtype });
   } catch (error) {
     if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);
     throw error;
@@ -131,7 +132,7 @@ async function pack(options: PackArguments): Promise<string> {
     throw new UsageError(`cannot write '${options.output}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const shape = `${layer.inFeatures} → ${layer.hiddenFeatures} → ${layer.outFeatures}`;
-  return `wrote ${options.output}: ${layer.gated ? 'gated ' : ''}${layer.activation} MLP ${shape}, wiring ${layer.wiring}, ${bytes.length} bytes`;
+  return `wrote ${options.output}: ${layer.gated ? 'gated ' : ''}${layer.activation} MLP ${shape}, ${layer.down.dtype} weights, wiring ${layer.wiring}, ${bytes.length} bytes`;
 }
 
 /** Runs the command line `args` (without node and the script); returns the exit code. */

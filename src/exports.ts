@@ -16,14 +16,15 @@ export interface KernelExports {
   setTailScratch(ptr: number): void;
   bf16ToF32(src: Ptr, dst: Ptr, n: number): void;
   f16ToF32(src: Ptr, dst: Ptr, n: number): void;
-  packedBytes(inFeatures: number, outFeatures: number): number;
+  packedBytes(inFeatures: number, outFeatures: number, dtype: number): number;
   /** transposed: the weight is [inFeatures, outFeatures] (Conv1D) instead of [outFeatures, inFeatures]. */
-  pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number, transposed: boolean): void;
-  /** y = act(x·Wᵀ + b) + residual (residual 0: none); scratch: linearScratchBytes(inFeatures) bytes the call may overwrite (0: x is read in place, slower). */
-  linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number, residual: Ptr, scratch: Ptr): void;
-  linearScratchBytes(inFeatures: number): number;
+  /** dtype: a WeightDtype code; returns -1, or the index of the first weight float16 cannot hold. */
+  pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number, transposed: boolean, dtype: number): number;
+  /** y = act(x·Wᵀ + b) + residual (residual 0: none); scratch: linearScratchBytes(inFeatures, dtype) bytes the call may overwrite (0: x is read in place, slower). */
+  linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number, residual: Ptr, scratch: Ptr, dtype: number): void;
+  linearScratchBytes(inFeatures: number, dtype: number): number;
   /** h = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), packed = gate panels then up panels, y the [gate | up] workspace. */
-  gatedLinear(x: Ptr, packed: Ptr, y: Ptr, h: Ptr, batch: number, inFeatures: number, hidden: number, activation: number, param: number, scratch: Ptr): void;
+  gatedLinear(x: Ptr, packed: Ptr, y: Ptr, h: Ptr, batch: number, inFeatures: number, hidden: number, activation: number, param: number, scratch: Ptr, dtype: number): void;
   /** src/saved.ts's checksum of `bytes` bytes (a multiple of 4) at ptr, continuing from seed; unsigned. */
   checksum(ptr: Ptr, bytes: number, seed: number): number;
   add: Binary;

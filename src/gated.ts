@@ -5,7 +5,7 @@
 import { type ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, checkNumber, describe } from './errors.js';
-import { type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, isTransposed, packWeight, placePanels } from './linear.js';
+import { type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, dtypeCode, isTransposed, packWeight, placePanels, type WeightDtype } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 
 /** One projection: weight [outFeatures, inFeatures] (or [in, out] with layout 'in_out'), optional bias. */
@@ -20,6 +20,8 @@ export interface GatedLinearOptions {
   gateUp?: ProjectionOptions;
   /** Applied to the gate (default 'silu'). */
   activation?: ActivationId;
+  /** The weights' storage in the panels, both halves (default 'f32'; see LinearOptions.dtype). */
+  dtype?: WeightDtype;
   slope?: number;
 }
 
@@ -37,8 +39,10 @@ export class GatedLinear {
   readonly activation: ActivationId;
   readonly slope: number;
   readonly hasBias: boolean;
+  readonly dtype: WeightDtype;
   readonly #heap: Heap;
   readonly #code: number;
+  readonly #dtype: number;
   readonly #packedBytes: number;
   #packed: number;
   readonly #owned: boolean;
@@ -50,7 +54,7 @@ export class GatedLinear {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
     }
-    const { gate, up, gateUp, activation = 'silu', slope = 0.01 } = options;
+    const { gate, up, gateUp, activation = 'silu', slope = 0.01, dtype = 'f32' } = options;
     checkNumber(where, 'slope', slope);
     this.#code = activationCode(heap, where, activation);
     if (this.#code === 0) throw new TypeError(`${where}: a gated MLP needs an activation, got 'identity'`);
@@ -86,18 +90,20 @@ export class GatedLinear {
     const hasBias = (spec?: ProjectionOptions) => spec?.bias !== undefined && spec?.bias !== null;
     this.hasBias = saved?.hasBias ?? (hasBias(gateUp) || hasBias(gate) || hasBias(up));
 
-    const half = heap.exports.packedBytes(inFeatures, hidden) >>> 0;
+    this.dtype = dtype;
+    this.#dtype = dtypeCode(heap, where, dtype);
+    const half = heap.exports.packedBytes(inFeatures, hidden, this.#dtype) >>> 0;
     this.#packedBytes = 2 * half;
     ({ ptr: this.#packed, owned: this.#owned } = placePanels(heap, this.#packedBytes, saved));
     if (saved !== undefined) return;
     const gatePart = { first: 0, count: hidden, packed: this.#packed };
     try {
       if (gateUp !== undefined) {
-        packWeight(heap, where, gateUp, [gatePart, { first: hidden, count: hidden, packed: this.#packed + half }],
+        packWeight(heap, where, { ...gateUp, dtype }, [gatePart, { first: hidden, count: hidden, packed: this.#packed + half }],
           { weight: 'gateUp.weight', bias: 'gateUp.bias' });
       } else {
-        packWeight(heap, where, gate!, [gatePart], { weight: 'gate.weight', bias: 'gate.bias' });
-        packWeight(heap, where, up!, [{ ...gatePart, packed: this.#packed + half }], { weight: 'up.weight', bias: 'up.bias' });
+        packWeight(heap, where, { ...gate!, dtype }, [gatePart], { weight: 'gate.weight', bias: 'gate.bias' });
+        packWeight(heap, where, { ...up!, dtype }, [{ ...gatePart, packed: this.#packed + half }], { weight: 'up.weight', bias: 'up.bias' });
       }
     } catch (error) {
       heap.free(this.#packed);
@@ -139,7 +145,7 @@ export class GatedLinear {
       this.#workspace = null;
       this.#workspace = new Tensor(this.#heap, need);
     }
-    this.#heap.parallel.gatedLinear(x, this.#packed, this.#workspace.ptr, h, batch, this.inFeatures, this.outFeatures, this.#code, this.slope);
+    this.#heap.parallel.gatedLinear(x, this.#packed, this.#workspace.ptr, h, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, this.#dtype);
   }
 
   /** Gives the panels and the workspace back (saved panels used in place are only let go of). */

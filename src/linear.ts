@@ -8,6 +8,18 @@ import { type Heap, MAX_ELEMENTS, type Tensor } from './memory.js';
 import { saveLayer } from './saved.js';
 import { type Weights, withWeights } from './weights.js';
 
+/** How a layer keeps its weights in its packed panels: float32, or 16 bits (widened in registers by the GEMM). */
+export type WeightDtype = 'f32' | 'bf16' | 'f16';
+export const WEIGHT_DTYPES: readonly WeightDtype[] = ['f32', 'bf16', 'f16'];
+
+/** Checks `dtype` and gives its code for the kernels (the module's `WeightDtype.*` exports). */
+export function dtypeCode(heap: Heap, where: string, dtype: unknown): number {
+  if (!WEIGHT_DTYPES.includes(dtype as WeightDtype)) {
+    throw new TypeError(`${where}: dtype must be one of ${WEIGHT_DTYPES.map((d) => `'${d}'`).join(', ')}, got ${describe(dtype)}`);
+  }
+  return ((heap.exports as unknown as Record<string, WebAssembly.Global>)[`WeightDtype.${(dtype as string).toUpperCase()}`]).value as number;
+}
+
 /** How a weight is stored: 'out_in' = [outFeatures, inFeatures] (nn.Linear), 'in_out' = [inFeatures, outFeatures] (GPT-2's Conv1D). */
 export type Layout = 'out_in' | 'in_out';
 
@@ -24,6 +36,8 @@ export interface LinearOptions {
   slope?: number;
   /** 'out_in' (default, nn.Linear) or 'in_out' (Conv1D: y = x·W + b, W [inFeatures, outFeatures]), packed as it is. */
   layout?: Layout;
+  /** The weights' storage in the panels: 'f32' (default), 'bf16' or 'f16' (each weight rounded to nearest-even). */
+  dtype?: WeightDtype;
 }
 
 export const MAX_FEATURES = 1 << 20;
@@ -48,7 +62,7 @@ export function isTransposed(where: string, layout: unknown = 'out_in'): boolean
   return layout === 'in_out';
 }
 
-/** Output rows [first, first + count) of a weight, packed at `packed` (packedBytes(inFeatures, count) bytes). */
+/** Output rows [first, first + count) of a weight, packed at `packed` (packedBytes(inFeatures, count, dtype) bytes). */
 export interface PackedPart {
   first: number;
   count: number;
@@ -65,10 +79,17 @@ export function packWeight(
 ): void {
   const { inFeatures, outFeatures } = spec;
   const transposed = isTransposed(where, spec.layout);
+  const dtype = spec.dtype ?? 'f32';
+  const code = dtypeCode(heap, where, dtype);
   const why = transposed ? 'inFeatures · outFeatures' : 'outFeatures · inFeatures';
   const packAll = (w: number, b: number) => {
     for (const { first, count, packed } of parts) {
-      heap.exports.pack(w + first * inFeatures * 4, b === 0 ? 0 : b + first * 4, packed, inFeatures, count, transposed);
+      const bad = heap.exports.pack(w + first * inFeatures * 4, b === 0 ? 0 : b + first * 4, packed, inFeatures, count, transposed, code);
+      if (bad >= 0) {
+        const index = bad + first * inFeatures;
+        const value = new Float32Array(heap.buffer, w, inFeatures * outFeatures)[index];
+        throw new RangeError(`${where}: ${names.weight}[${index}] is ${value}, which ${dtype} cannot hold (its largest finite value is 65504)`);
+      }
     }
   };
   withWeights(heap, where, names.weight, spec.weight, inFeatures * outFeatures, why, (w) => {
@@ -107,8 +128,10 @@ export class Linear {
   readonly slope: number;
   readonly hasBias: boolean;
   readonly layout: Layout;
+  readonly dtype: WeightDtype;
   readonly #heap: Heap;
   readonly #code: number;
+  readonly #dtype: number;
   #packed: number;
   readonly #owned: boolean;
   readonly #packedBytes: number;
@@ -131,7 +154,9 @@ export class Linear {
     this.hasBias = saved?.hasBias ?? (bias !== undefined && bias !== null);
     this.layout = isTransposed(where, options.layout) ? 'in_out' : 'out_in';
 
-    this.#packedBytes = heap.exports.packedBytes(inFeatures, outFeatures) >>> 0;
+    this.dtype = options.dtype ?? 'f32';
+    this.#dtype = dtypeCode(heap, where, this.dtype);
+    this.#packedBytes = heap.exports.packedBytes(inFeatures, outFeatures, this.#dtype) >>> 0;
     ({ ptr: this.#packed, owned: this.#owned } = placePanels(heap, this.#packedBytes, saved));
     if (saved !== undefined) return;
     try {
@@ -177,7 +202,7 @@ export class Linear {
    *  (batch·outFeatures floats, not overlapping y) is added after the activation, in the epilogue. */
   run(x: number, y: number, batch: number, residual = 0): void {
     if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
-    this.#heap.parallel.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, residual);
+    this.#heap.parallel.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, residual, this.#dtype);
   }
 
   /** The layer as a .safetensors file that ffwd.load rebuilds without repacking (README, Saved layers). */

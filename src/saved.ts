@@ -15,7 +15,7 @@
 // panels keep the geometry and add their element type, int8 its scales, under the same names).
 import { FeedForward, type FeedForwardOptions, type SavedParts, type SublayerNorm } from './feedforward.js';
 import { GatedLinear } from './gated.js';
-import { Linear, type LinearOptions, type SavedPanels, type Storage } from './linear.js';
+import { Linear, type LinearOptions, type SavedPanels, type Storage, WEIGHT_DTYPES, type WeightDtype } from './linear.js';
 import type { Heap } from './memory.js';
 import { Norm, type SavedParameters } from './norm.js';
 import { type Header, parseHeader, toBytes } from './safetensors.js';
@@ -25,10 +25,10 @@ export const FORMAT = 'ffwd';
 export const FORMAT_VERSION = '1';
 /** Every tensor starts at a multiple of this in the file: a cache line, as the layers' own blocks in WASM memory. */
 const ALIGNMENT = 64;
-/** The safetensors element type of the panels for each weight dtype (bf16, f16 and int8 come later). */
-const PANEL_DTYPES = { f32: 'F32' } as const;
-export type WeightDtype = keyof typeof PANEL_DTYPES;
-export const WEIGHT_DTYPES = Object.keys(PANEL_DTYPES) as WeightDtype[];
+/** The safetensors element type of the panels for each weight dtype (int8 comes later). */
+const PANEL_DTYPES: Record<WeightDtype, string> = { f32: 'F32', bf16: 'BF16', f16: 'F16' };
+/** The file's `dtype` when its projections do not all share one. */
+const MIXED = 'mixed';
 const FNV_BASIS = 0x811c9dc5;
 const FNV_PRIME = 16777619;
 const WHERE = 'load';
@@ -65,9 +65,12 @@ function storedOf(prefix: string, part: Part): Stored[] {
     const rows = Number(part.hasWeight) + Number(part.hasBias);
     return rows === 0 ? [] : [{ name: `${prefix}parameters`, dtype: 'F32', shape: [rows, part.n], storage }];
   }
-  const panels = [Math.ceil(part.outFeatures / 8), part.inFeatures + 1, 8];
+  // A float32 panel is [bias row, k-rows] of 8 floats; a 16-bit one the 8-float bias row, then 8 weights
+  // per k-row (assembly/gemm/weights.ts): 16 + 8·inFeatures elements of 2 bytes.
+  const count = Math.ceil(part.outFeatures / 8);
+  const panels = part.dtype === 'f32' ? [count, part.inFeatures + 1, 8] : [count, 16 + 8 * part.inFeatures];
   const shape = part instanceof GatedLinear ? [2, ...panels] : panels;
-  return [{ name: `${prefix}panels`, dtype: PANEL_DTYPES.f32, shape, storage }];
+  return [{ name: `${prefix}panels`, dtype: PANEL_DTYPES[part.dtype], shape, storage }];
 }
 
 /** The parts of a layer with the prefix of each. */
@@ -76,6 +79,10 @@ function partsOf(layer: SavedLayer): [string, Part | null][] {
   if (layer instanceof Sequential) return layer.layers.map((l, i) => [`layers.${i}.`, l]);
   return [['first.', layer.first], ['down.', layer.down], ['norm.', layer.norm], ['postNorm.', layer.postNorm]];
 }
+
+/** The layer's projections: the parts with panels. */
+const projectionsOf = (layer: SavedLayer) =>
+  partsOf(layer).map(([, part]) => part).filter((part): part is Linear | GatedLinear => part instanceof Linear || part instanceof GatedLinear);
 
 const storedTensors = (layer: SavedLayer) => partsOf(layer).flatMap(([prefix, part]) => (part ? storedOf(prefix, part) : []));
 
@@ -100,6 +107,7 @@ function projectionMetadata(p: Linear | GatedLinear, prefix: string): Metadata {
     [`${prefix}inFeatures`]: String(p.inFeatures),
     [`${prefix}outFeatures`]: String(p.outFeatures),
     [`${prefix}hasBias`]: String(p.hasBias),
+    [`${prefix}dtype`]: p.dtype,
   };
   if (p instanceof Linear) keys[`${prefix}layout`] = p.layout;
   return keys;
@@ -120,7 +128,8 @@ const normMetadata = (norm: Norm | null, prefix: string): Metadata => (norm === 
 
 /** Everything that rebuilds `layer`, as strings (JavaScript numbers print and parse back exactly). */
 function metadataOf(layer: SavedLayer): Metadata {
-  const common = { format: FORMAT, version: FORMAT_VERSION, dtype: 'f32' satisfies WeightDtype };
+  const dtypes = new Set(projectionsOf(layer).map((p) => p.dtype));
+  const common = { format: FORMAT, version: FORMAT_VERSION, dtype: dtypes.size === 1 ? [...dtypes][0] : MIXED };
   if (layer instanceof Linear) return { ...common, kind: 'linear', ...projectionMetadata(layer, ''), ...activationMetadata(layer, '') };
   if (layer instanceof Sequential) {
     const layers = layer.layers.map((l, i) => ({ ...projectionMetadata(l, `layers.${i}.`), ...activationMetadata(l, `layers.${i}.`) }));
@@ -208,6 +217,7 @@ type Placement = (name: string) => number | undefined;
 const projectionFrom = (r: MetadataReader, prefix: string, withLayout: boolean) => ({
   inFeatures: r.number(`${prefix}inFeatures`),
   outFeatures: r.number(`${prefix}outFeatures`),
+  dtype: r.text(`${prefix}dtype`) as WeightDtype,
   ...(withLayout ? { layout: r.text(`${prefix}layout`) as never } : {}),
 });
 
@@ -243,6 +253,7 @@ function feedForwardFrom(heap: Heap, r: MetadataReader, place: Placement): FeedF
   const options: FeedForwardOptions = {
     ...(gated ? { gate: first, up: first, down } : { fc1: first, fc2: down }) as FeedForwardOptions,
     ...activationFrom(r, ''),
+    dtype: first.dtype,
     wiring: r.text('wiring') as never,
     norm,
     postNorm,
@@ -278,8 +289,8 @@ function checkFormat(metadata: Metadata): keyof typeof BUILDERS {
   if (metadata.version !== FORMAT_VERSION) {
     fail(`the file is ffwd format version ${JSON.stringify(metadata.version)}; this ffwd reads version ${FORMAT_VERSION}`);
   }
-  if (!(WEIGHT_DTYPES as string[]).includes(metadata.dtype)) {
-    fail(`the file's weight dtype is ${JSON.stringify(metadata.dtype)}; this ffwd reads ${WEIGHT_DTYPES.map((d) => `'${d}'`).join(', ')}`);
+  if (!(WEIGHT_DTYPES as string[]).includes(metadata.dtype) && metadata.dtype !== MIXED) {
+    fail(`the file's weight dtype is ${JSON.stringify(metadata.dtype)}; this ffwd reads ${[...WEIGHT_DTYPES, MIXED].map((d) => `'${d}'`).join(', ')}`);
   }
   const kind = metadata.kind;
   if (!Object.hasOwn(BUILDERS, kind)) fail(`the file's layer kind is ${JSON.stringify(kind)}, expected one of ${Object.keys(BUILDERS).join(', ')}`);

@@ -47,6 +47,7 @@
 import { finishRows } from './epilogue';
 import { tile } from './microkernel';
 import { NR, packRows, panelCount, panelStride } from './pack';
+import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, WeightDtype } from './weights';
 
 /** Panels per group of the leftover rows: a multiple of the wide tiles' widths (3 for one row, 2 for two). */
 const GROUP = 6;
@@ -54,33 +55,62 @@ const GROUP = 6;
 const CHUNK_STRIPS = 32;
 /** The most bytes of packed x a chunk's K block holds (16·k bytes per strip): half of L2. */
 const SCRATCH_BYTES = 512 << 10;
-const ROW: usize = NR * 4; // bytes in one k-row of a panel
+const COLUMNS: usize = NR * 4; // bytes of one panel's columns in a row of y (and of a float32 k-row)
 
-/** Bytes of the scratch `linear` needs for rows of inF floats (64-byte aligned is best). */
-export function linearScratchBytes(inF: i32): i32 {
-  return <i32>min(<u64>SCRATCH_BYTES, <u64>(CHUNK_STRIPS << 4) * <u64>max(inF, 1));
+/** Bytes of packed x the scratch holds for rows of inF floats. */
+@inline function packedXBytes(inF: i32): usize {
+  return <usize>min(<u64>SCRATCH_BYTES, <u64>(CHUNK_STRIPS << 4) * <u64>max(inF, 1));
+}
+
+/**
+ * Bytes of the scratch `linear` needs for rows of inF floats and weights in `dtype` (64-byte aligned is
+ * best): packed x, and for 16-bit weights one panel's K block widened to float32 (see gemmOf).
+ */
+export function linearScratchBytes(inF: i32, dtype: i32): i32 {
+  const wide = dtype == WeightDtype.F32 ? 0 : BIAS_BYTES + <usize>min(inF, SCRATCH_BYTES >> 5) * COLUMNS;
+  return <i32>(((packedXBytes(inF) + 63) & ~63) + wide);
+}
+
+/**
+ * Widens a 16-bit panel's block of kn k-rows (b as tile takes it: a k-row before the first) into
+ * float32 rows at wide, its bias row first when the block is the first: the layout an F32Weights tile
+ * reads from `wide`, so that the strips of a chunk run the float32 tile on it.
+ */
+function widenPanel<W>(b: usize, wide: usize, kn: i32, first: bool): void {
+  const format = changetype<W>(0);
+  const rowBytes = format.rowBytes();
+  if (first) memory.copy(wide, b + rowBytes - BIAS_BYTES, BIAS_BYTES);
+  let src = b;
+  let dst = wide;
+  for (let k = 0; k < kn; k++) {
+    src += rowBytes;
+    dst += COLUMNS;
+    const raw = format.raw(src);
+    v128.store(dst, format.lo(raw));
+    v128.store(dst, format.hi(src, raw), 16);
+  }
 }
 
 // One function per tile shape: each k loop gets its registers to itself (binaryen may inline one
 // back into its only caller; checked with node --no-liftoff --print-wasm-code: no spills either way).
 // Panels are adjacent (ldb and 32 bytes apart in packed and y) except for the batch-1 1×24 tile.
-function tile4x8packed(a: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
-  tile(4, 1, true, a, 0, b, ldb, K, y, ldy, ROW, nc, resume);
+function tile4x8packed<W>(a: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
+  tile<W>(4, 1, true, a, 0, b, ldb, K, y, ldy, COLUMNS, nc, resume);
 }
-function tile2x16(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
-  tile(2, 2, false, a, lda, b, ldb, K, y, ldy, ROW, nc, resume);
+function tile2x16<W>(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
+  tile<W>(2, 2, false, a, lda, b, ldb, K, y, ldy, COLUMNS, nc, resume);
 }
-function tile2x8(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
-  tile(2, 1, false, a, lda, b, ldb, K, y, ldy, ROW, nc, resume);
+function tile2x8<W>(a: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
+  tile<W>(2, 1, false, a, lda, b, ldb, K, y, ldy, COLUMNS, nc, resume);
 }
-function tile1x24(a: usize, b: usize, ldb: usize, K: i32, y: usize, ldyp: usize, nc: i32, resume: bool): void {
-  tile(1, 3, false, a, 0, b, ldb, K, y, 0, ldyp, nc, resume);
+function tile1x24<W>(a: usize, b: usize, ldb: usize, K: i32, y: usize, ldyp: usize, nc: i32, resume: bool): void {
+  tile<W>(1, 3, false, a, 0, b, ldb, K, y, 0, ldyp, nc, resume);
 }
-function tile1x16(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resume: bool): void {
-  tile(1, 2, false, a, 0, b, ldb, K, y, 0, ROW, nc, resume);
+function tile1x16<W>(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resume: bool): void {
+  tile<W>(1, 2, false, a, 0, b, ldb, K, y, 0, COLUMNS, nc, resume);
 }
-function tile1x8(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resume: bool): void {
-  tile(1, 1, false, a, 0, b, ldb, K, y, 0, ROW, nc, resume);
+function tile1x8<W>(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resume: bool): void {
+  tile<W>(1, 1, false, a, 0, b, ldb, K, y, 0, COLUMNS, nc, resume);
 }
 
 /**
@@ -88,42 +118,42 @@ function tile1x8(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, resu
  * from y on (nc of them valid): tiles as wide as the register budget allows, so several panels are
  * streamed in one pass over the row(s).
  */
-function leftover(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
+function leftover<W>(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
   if (rows == 1) {
     for (let j = 0; j < panels; j += 3, b += ldb * 3, y += NR * 4 * 3, nc -= NR * 3) {
       const n = panels - j;
-      if (n >= 3) tile1x24(x, b, ldb, K, y, ROW, nc, resume);
-      else if (n == 2) tile1x16(x, b, ldb, K, y, nc, resume);
-      else tile1x8(x, b, ldb, K, y, nc, resume);
+      if (n >= 3) tile1x24<W>(x, b, ldb, K, y, COLUMNS, nc, resume);
+      else if (n == 2) tile1x16<W>(x, b, ldb, K, y, nc, resume);
+      else tile1x8<W>(x, b, ldb, K, y, nc, resume);
     }
   } else if (rows == 2) {
     for (let j = 0; j < panels; j += 2, b += ldb << 1, y += NR * 4 * 2, nc -= NR * 2) {
-      if (panels - j >= 2) tile2x16(x, lda, b, ldb, K, y, ldy, nc, resume);
-      else tile2x8(x, lda, b, ldb, K, y, ldy, nc, resume);
+      if (panels - j >= 2) tile2x16<W>(x, lda, b, ldb, K, y, ldy, nc, resume);
+      else tile2x8<W>(x, lda, b, ldb, K, y, ldy, nc, resume);
     }
   } else {
     // Two rows 2×16 and one 1×24 while the group is in cache: 8–10% faster than a 3×8 tile, whose
     // 6 accumulator chains cannot cover the multiply-add latency.
-    leftover(2, panels, x, lda, b, ldb, K, y, ldy, nc, resume);
-    leftover(1, panels, x + (lda << 1), lda, b, ldb, K, y + (ldy << 1), ldy, nc, resume);
+    leftover<W>(2, panels, x, lda, b, ldb, K, y, ldy, nc, resume);
+    leftover<W>(1, panels, x + (lda << 1), lda, b, ldb, K, y + (ldy << 1), ldy, nc, resume);
   }
 }
 
 /**
- * One row (batch 1) against all the panels, over all of K: each 1×24 tile takes panels t, t + P/3
+ * One row (batch 1) against all the panels at b (as tile takes them: a k-row before the first), over all of K: each 1×24 tile takes panels t, t + P/3
  * and t + 2P/3, so the weights stream as three runs a third of them long, where adjacent panels
  * restart three short streams per tile (K·32 bytes each) and the prefetchers ramp up again every
  * time. The last P mod 3 panels run adjacent tiles. Two runs (1×16 tiles half the weights apart)
  * measured +10 % on 768→50257 but −5 … −10 % on 2048/8192 and 11008→4096.
  */
-function rowAlone(x: usize, packed: usize, ldb: usize, K: i32, y: usize, outF: i32, panels: i32): void {
+function rowAlone<W>(x: usize, b: usize, ldb: usize, K: i32, y: usize, outF: i32, panels: i32): void {
   const third = panels / 3;
   for (let t = 0; t < third; t++) {
     const last = t + 2 * third; // the tile's panel that may be the partial one
-    tile1x24(x, packed + <usize>t * ldb, ldb * third, K, y + <usize>t * ROW, <usize>third * ROW, 2 * NR + min(NR, outF - last * NR), false);
+    tile1x24<W>(x, b + <usize>t * ldb, ldb * third, K, y + <usize>t * COLUMNS, <usize>third * COLUMNS, 2 * NR + min(NR, outF - last * NR), false);
   }
   const done = third * 3;
-  if (done < panels) leftover(1, panels - done, x, 0, packed + <usize>done * ldb, ldb, K, y + <usize>done * ROW, 0, outF - done * NR, false);
+  if (done < panels) leftover<W>(1, panels - done, x, 0, b + <usize>done * ldb, ldb, K, y + <usize>done * COLUMNS, 0, outF - done * NR, false);
 }
 
 /**
@@ -131,12 +161,12 @@ function rowAlone(x: usize, packed: usize, ldb: usize, K: i32, y: usize, outF: i
  * act is an Activation id, param its parameter (the leaky_relu slope); residual is batch·outF floats
  * added after the activation, or 0 for none (it may overlap x, not y). scratch is
  * linearScratchBytes(inF) bytes the call may overwrite, or 0 to read x in place (slower for batch ≥ 4).
- * Reads exactly batch·inF floats of x and packedBytes(inF, outF) bytes of packed, writes exactly
- * batch·outF floats of y; y must not overlap x, packed or scratch. Any alignment works (64 bytes is
- * best). Never grows memory.
+ * dtype is the panels' WeightDtype. Reads exactly batch·inF floats of x and packedBytes(inF, outF,
+ * dtype) bytes of packed, writes exactly batch·outF floats of y; y must not overlap x, packed or
+ * scratch. Any alignment works (64 bytes is best). Never grows memory.
  */
-export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, residual: usize, scratch: usize): void {
-  gemm(x, packed, y, batch, inF, outF, act, param, residual, 0, scratch);
+export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, residual: usize, scratch: usize, dtype: i32): void {
+  gemm(x, packed, y, batch, inF, outF, act, param, residual, 0, scratch, dtype);
 }
 
 /**
@@ -146,15 +176,24 @@ export function linear(x: usize, packed: usize, y: usize, batch: i32, inF: i32, 
  * [gate | up] rows, finished into h chunk by chunk while they are in cache. h must not overlap y, x,
  * packed or scratch; scratch as for `linear`.
  */
-export function gatedLinear(x: usize, packed: usize, y: usize, h: usize, batch: i32, inF: i32, hidden: i32, act: i32, param: f32, scratch: usize): void {
-  gemm(x, packed, y, batch, inF, panelCount(hidden) * NR * 2, act, param, h, hidden, scratch);
+export function gatedLinear(x: usize, packed: usize, y: usize, h: usize, batch: i32, inF: i32, hidden: i32, act: i32, param: f32, scratch: usize, dtype: i32): void {
+  gemm(x, packed, y, batch, inF, panelCount(hidden) * NR * 2, act, param, h, hidden, scratch, dtype);
+}
+
+/** The GEMM over panels of weights in `dtype` (a WeightDtype code), one instantiation per format. */
+function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize, dtype: i32): void {
+  if (dtype == WeightDtype.BF16) gemmOf<Bf16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
+  else if (dtype == WeightDtype.F16) gemmOf<F16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
+  else gemmOf<F32Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
 }
 
 /** The GEMM; finishRows (epilogue.ts) says what act, param, extra and hidden do to finished rows. */
-function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize): void {
+function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize): void {
+  const rowBytes = changetype<W>(0).rowBytes();
   if (batch <= 0 || inF <= 0 || outF <= 0) return;
   const lda = <usize>inF << 2;
-  const ldb = panelStride(inF);
+  const ldb = panelStride(inF, rowBytes);
+  const b0 = packed + BIAS_BYTES - rowBytes; // a k-row before the first panel's first k-row (tile's b)
   const ldy = <usize>outF << 2;
   const panels = panelCount(outF);
   const strips = batch >> 2;
@@ -169,19 +208,21 @@ function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32
   const kBlocks = strips > 0 ? (inF + kMax - 1) / kMax : 1;
   const kb = (inF + kBlocks - 1) / kBlocks;
   const packX = scratch != 0;
+  const wide = scratch + ((packedXBytes(inF) + 63) & ~63);
   let s0 = 0;
   do {
     const n = min(chunk, strips - s0);
     const last = s0 + n >= strips;
     const xc = x + <usize>(s0 << 2) * lda;
     const yc = y + <usize>(s0 << 2) * ldy;
+    const widen = n >= changetype<W>(0).widenFrom(); // (weights.ts says from how many strips)
     for (let k0 = 0; k0 < inF; k0 += kb) {
       const kn = min(kb, inF - k0);
       const resume = k0 > 0;
       const koff = <usize>k0 << 2; // x columns before the block, in bytes
-      const bk = packed + <usize>k0 * ROW; // the row before the block's first k-row in panel 0
+      const bk = b0 + <usize>k0 * rowBytes; // a k-row before the block's first k-row in panel 0
       if (batch == 1) {
-        rowAlone(x, packed, ldb, inF, y, outF, panels); // one chunk, one K block
+        rowAlone<W>(x, b0, ldb, inF, y, outF, panels); // one chunk, one K block
         continue;
       }
       if (packX && n > 0) packRows(xc + koff, lda, scratch, n, kn);
@@ -194,18 +235,25 @@ function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32
             const nc = min(NR, outF - j * NR);
             let xi = scratch;
             let yi = yc + (<usize>(j * NR) << 2);
-            for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed(xi, b, ldb, kn, yi, ldy, nc, resume);
+            if (widen) {
+              // 16-bit weights for several strips: widen the panel's block once (it stays in L1/L2),
+              // then every strip runs the float32 tile: the same products, so the same bits.
+              widenPanel<W>(b, wide, kn, !resume);
+              for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed<F32Weights>(xi, wide, 0, kn, yi, ldy, nc, resume);
+            } else {
+              for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed<W>(xi, b, ldb, kn, yi, ldy, nc, resume);
+            }
           }
         } else {
           // No scratch: pairs of rows in place, 2×16 (faster than an in-place 4×8).
           let xi = xc + koff;
           let yi = yc + (<usize>col << 2);
           for (let i = 0; i < n << 1; i++, xi += lda << 1, yi += ldy << 1) {
-            leftover(2, group, xi, lda, bk + <usize>j0 * ldb, ldb, kn, yi, ldy, outF - col, resume);
+            leftover<W>(2, group, xi, lda, bk + <usize>j0 * ldb, ldb, kn, yi, ldy, outF - col, resume);
           }
         }
         if (last && rows) {
-          leftover(rows, group, xRest + koff, lda, bk + <usize>j0 * ldb, ldb, kn, yRest + (<usize>col << 2), ldy, outF - col, resume);
+          leftover<W>(rows, group, xRest + koff, lda, bk + <usize>j0 * ldb, ldb, kn, yRest + (<usize>col << 2), ldy, outF - col, resume);
         }
       }
     }

@@ -23,9 +23,9 @@
 import { madd } from '../simd';
 import { storeVector } from './epilogue';
 import { NR } from './pack';
+import { BIAS_BYTES } from './weights';
 
 const ZERO = f32x4.splat(0);
-const ROW: usize = NR * 4; // bytes in one k-row of a panel
 
 @inline function pick4(i: i32, v0: v128, v1: v128, v2: v128, v3: v128): v128 {
   return i == 0 ? v0 : i == 1 ? v1 : i == 2 ? v2 : v3;
@@ -68,21 +68,24 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
  * y[r, c] = start[r, c] + Σ_k a[r, k]·w[c, k] for r < mr, c < nc, k over one block of K k's, where
  *   a      first x row of the block, rows lda bytes apart, k contiguous; or with packedA, [k][mr]
  *          interleaved (lda unused);
- *   b      first packed panel, np panels ldb bytes apart: the block's k-rows are the K rows after
- *          the one at b (for the first block, b is the panel itself and that row is the bias);
+ *   b      in the first panel, one k-row (W's rowBytes) before the block's first k-row; np panels
+ *          ldb bytes apart, k-rows in the weight format W (weights.ts); for the first block the
+ *          float32 bias row lies BIAS_BYTES before that first k-row;
  *   y      first output element, rows ldy bytes apart, the panels' columns ldyp bytes apart (32 for
  *          adjacent panels); nc ≤ 8·np valid columns counted as if panels were adjacent (the rest
  *          is not stored: only the last panel may be partial);
- *   start  the row at b (the bias) when `resume` is false, else y itself (the previous block's sums).
+ *   start  the bias row when `resume` is false, else y itself (the previous block's sums).
  * mr, np and packedA must be literals: 1 ≤ mr ≤ 4, 1 ≤ np ≤ 4, mr·np ≤ 4 (see the register budget).
  */
-@inline export function tile(
+@inline export function tile<W>(
   mr: i32, np: i32, packedA: bool,
   a: usize, lda: usize, b: usize, ldb: usize, K: i32,
   y: usize, ldy: usize, ldyp: usize, nc: i32, resume: bool,
 ): void {
   const V = np << 1;
   const n = mr * V;
+  const format = changetype<W>(0);
+  const RB = format.rowBytes();
 
   let p0 = b;
   let p1 = b + ldb;
@@ -106,11 +109,12 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
     if (n > 6) c6 = loadVector(panelRow(6, V, y0, y1, y2, y3, ldyp), (6 % V) & 1, panelCols(6, V, nc));
     if (n > 7) c7 = loadVector(panelRow(7, V, y0, y1, y2, y3, ldyp), (7 % V) & 1, panelCols(7, V, nc));
   } else {
-    // The bias rows start the accumulators.
-    w0 = v128.load(p0); w1 = v128.load(p0, 16);
-    if (np > 1) { w2 = v128.load(p1); w3 = v128.load(p1, 16); }
-    if (np > 2) { w4 = v128.load(p2); w5 = v128.load(p2, 16); }
-    if (np > 3) { w6 = v128.load(p3); w7 = v128.load(p3, 16); }
+    // The bias rows (float32, BIAS_BYTES before the first k-row, which is RB after b) start the accumulators.
+    const bias = RB - BIAS_BYTES;
+    w0 = v128.load(p0 + bias); w1 = v128.load(p0 + bias, 16);
+    if (np > 1) { w2 = v128.load(p1 + bias); w3 = v128.load(p1 + bias, 16); }
+    if (np > 2) { w4 = v128.load(p2 + bias); w5 = v128.load(p2 + bias, 16); }
+    if (np > 3) { w6 = v128.load(p3 + bias); w7 = v128.load(p3 + bias, 16); }
     c0 = pick8(0 % V, w0, w1, w2, w3, w4, w5, w6, w7);
     c1 = pick8(1 % V, w0, w1, w2, w3, w4, w5, w6, w7);
     if (n > 2) c2 = pick8(2 % V, w0, w1, w2, w3, w4, w5, w6, w7);
@@ -127,10 +131,10 @@ const ROW: usize = NR * 4; // bytes in one k-row of a panel
   let a3 = a2 + lda;
   let k = K;
   do {
-    p0 += ROW; w0 = v128.load(p0); w1 = v128.load(p0, 16);
-    if (np > 1) { p1 += ROW; w2 = v128.load(p1); w3 = v128.load(p1, 16); }
-    if (np > 2) { p2 += ROW; w4 = v128.load(p2); w5 = v128.load(p2, 16); }
-    if (np > 3) { p3 += ROW; w6 = v128.load(p3); w7 = v128.load(p3, 16); }
+    p0 += RB; const r0 = format.raw(p0); w0 = format.lo(r0); w1 = format.hi(p0, r0);
+    if (np > 1) { p1 += RB; const r1 = format.raw(p1); w2 = format.lo(r1); w3 = format.hi(p1, r1); }
+    if (np > 2) { p2 += RB; const r2 = format.raw(p2); w4 = format.lo(r2); w5 = format.hi(p2, r2); }
+    if (np > 3) { p3 += RB; const r3 = format.raw(p3); w6 = format.lo(r3); w7 = format.hi(p3, r3); }
     const x0 = v128.load32_splat(a0);
     const x1 = mr > 1 ? (packedA ? v128.load32_splat(a0, 4) : v128.load32_splat(a1)) : ZERO;
     const x2 = mr > 2 ? (packedA ? v128.load32_splat(a0, 8) : v128.load32_splat(a2)) : ZERO;

@@ -5,17 +5,20 @@
 //
 //     [b(8p) … b(8p+7)] [W(8p, 0) … W(8p+7, 0)] [W(8p, 1) … W(8p+7, 1)] … [W(8p, inF-1) … W(8p+7, inF-1)]
 //
-// i.e. the bias row first, then one 8-float row per k (k-major): (inF + 1) · 32 bytes per panel,
-// panels back to back. Columns past outF in the last panel are zero, so the kernel always loads full
+// i.e. the bias row first, then one row of 8 weights per k (k-major): 32 + inF · rowBytes bytes per
+// panel, panels back to back, where a k-row takes 32 bytes in float32 and 16 in bfloat16 or float16
+// (weights.ts says how they are laid out and widened; the bias stays float32). Columns past outF in the last panel are zero, so the kernel always loads full
 // 8-wide rows and only its stores look at the edge. The same panels serve every tile shape: an
 // MR×8 tile reads one panel, a 1×32 GEMV tile four adjacent ones.
+
+import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, WeightDtype } from './weights';
 
 /** Output columns per panel. */
 export const NR = 8;
 
-/** Bytes from one panel to the next: a bias row plus inF k-rows of 8 floats. */
-@inline export function panelStride(inF: i32): usize {
-  return (<usize>inF + 1) * (NR * 4);
+/** Bytes from one panel to the next: a bias row plus inF k-rows of rowBytes. */
+@inline export function panelStride(inF: i32, rowBytes: usize): usize {
+  return BIAS_BYTES + <usize>inF * rowBytes;
 }
 
 /** Number of panels for outF output columns. */
@@ -23,29 +26,35 @@ export const NR = 8;
   return (outF + NR - 1) / NR;
 }
 
-/** Bytes `pack` writes for a [outF, inF] weight plus bias; 0 when that exceeds the 32-bit address space. */
-export function packedBytes(inF: i32, outF: i32): usize {
-  const bytes = <u64>panelCount(outF) * (<u64>inF + 1) * (NR * 4);
+/** Bytes of one k-row in a dtype (a WeightDtype code). */
+@inline export function rowBytesOf(dtype: i32): usize {
+  return dtype == WeightDtype.F32 ? 32 : 16;
+}
+
+/** Bytes `pack` writes for a [outF, inF] weight plus bias in `dtype`; 0 when that exceeds the 32-bit address space. */
+export function packedBytes(inF: i32, outF: i32, dtype: i32): usize {
+  const bytes = <u64>panelCount(outF) * (<u64>BIAS_BYTES + <u64>inF * <u64>rowBytesOf(dtype));
   return bytes > 0xFFFF_FFFF ? 0 : <usize>bytes;
 }
 
-/** dst[i·dOuter + j·dInner] = src[i·sOuter + j·sInner] for i < outer, j < inner (f32 elements, byte steps). */
-@inline function copyStrided(dst: usize, src: usize, outer: i32, inner: i32, dOuter: usize, dInner: usize, sOuter: usize, sInner: usize): void {
-  for (let i = 0; i < outer; i++, dst += dOuter, src += sOuter) {
-    for (let j = 0, d = dst, s = src; j < inner; j++, d += dInner, s += sInner) store<f32>(d, load<f32>(s));
-  }
+/**
+ * Packs `weight` and `bias` (outF floats, or 0 for none) into `packed` (packedBytes(inF, outF, dtype)
+ * bytes), the weights converted to `dtype` (round to nearest-even). `weight` is row-major [outF, inF] as
+ * nn.Linear stores it, or with `transposed` [inF, outF] as GPT-2's Conv1D does (y = x·W + b). Either way
+ * the copy walks the source contiguously in its inner loop (k for nn.Linear, the panel's 8 columns for
+ * Conv1D): the other order measured 2–3× slower. `packed` must not overlap the inputs. Returns -1, or
+ * the index in `weight` of the first weight float16 cannot hold (not finite, or rounding to ±∞).
+ */
+export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32, transposed: bool, dtype: i32): i32 {
+  if (dtype == WeightDtype.BF16) return packAs<Bf16Weights>(weight, bias, packed, inF, outF, transposed);
+  if (dtype == WeightDtype.F16) return packAs<F16Weights>(weight, bias, packed, inF, outF, transposed);
+  return packAs<F32Weights>(weight, bias, packed, inF, outF, transposed);
 }
 
-/**
- * Packs `weight` and `bias` (outF floats, or 0 for none) into `packed` (packedBytes(inF, outF) bytes).
- * `weight` is row-major [outF, inF] as nn.Linear stores it, or with `transposed` [inF, outF] as GPT-2's
- * Conv1D does (y = x·W + b). Either way the copy walks the source contiguously in its inner loop
- * (k for nn.Linear, the panel's 8 columns for Conv1D): the other order measured 2–3× slower.
- * `packed` must not overlap the inputs.
- */
-export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32, transposed: bool): void {
-  const stride = panelStride(inF);
-  const ROW: usize = NR * 4;
+@inline function packAs<W>(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32, transposed: bool): i32 {
+  const format = changetype<W>(0);
+  const rowBytes = format.rowBytes();
+  const stride = panelStride(inF, rowBytes);
   const panels = panelCount(outF);
   for (let p = 0; p < panels; p++) {
     const dst = packed + <usize>p * stride;
@@ -53,13 +62,28 @@ export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: 
     const cols = min(NR, outF - first);
     if (cols < NR) memory.fill(dst, 0, stride); // the last panel's columns past outF are zero
     if (bias != 0) memory.copy(dst, bias + (<usize>first << 2), <usize>cols << 2);
-    else memory.fill(dst, 0, ROW);
+    else memory.fill(dst, 0, BIAS_BYTES);
+    const rows = dst + BIAS_BYTES;
     if (transposed) {
-      copyStrided(dst + ROW, weight + (<usize>first << 2), inF, cols, ROW, 4, <usize>outF << 2, 4);
+      // W(c, k) at weight[k·outF + c]: each k-row of the panel is 8 contiguous source floats
+      for (let k = 0; k < inF; k++) {
+        const src = weight + ((<usize>k * <usize>outF + <usize>first) << 2);
+        for (let c = 0; c < cols; c++) {
+          if (!format.put(rows + <usize>k * rowBytes + format.column(c), load<f32>(src + (<usize>c << 2)))) return k * outF + first + c;
+        }
+      }
     } else {
-      copyStrided(dst + ROW, weight + <usize>first * (<usize>inF << 2), cols, inF, 4, ROW, <usize>inF << 2, 4);
+      // W(c, k) at weight[c·inF + k]: each column of the panel is a contiguous source row
+      for (let c = 0; c < cols; c++) {
+        const src = weight + ((<usize>(first + c) * <usize>inF) << 2);
+        const out = rows + format.column(c);
+        for (let k = 0; k < inF; k++) {
+          if (!format.put(out + <usize>k * rowBytes, load<f32>(src + (<usize>k << 2)))) return (first + c) * inF + k;
+        }
+      }
     }
   }
+  return -1;
 }
 
 /**

@@ -2,6 +2,7 @@
 // a model's modules give them whatever prefix the saving class added ('bert.', 'model.',
 // 'language_model.model.', none …).
 import { describe } from '../errors.js';
+import type { WeightDtype } from '../linear.js';
 import type { Heap, Tensor } from '../memory.js';
 import { SafetensorsFile } from '../safetensors.js';
 
@@ -71,6 +72,12 @@ export class Checkpoint {
       .slice(0, 3)
       .map(([name]) => `'${name}'`);
     throw new RangeError(`${this.#where}: the checkpoint has no tensor '${paths.join("' or '")}'; nearest: ${nearest.join(', ') || 'none'}`);
+  }
+
+  /** The weight dtype a tensor's stored dtype keeps by default: F32 → 'f32', BF16 → 'bf16', F16 → 'f16'. */
+  weightDtype(name: string): WeightDtype {
+    const stored = this.#owner.get(name)!.info(name).dtype;
+    return stored === 'BF16' ? 'bf16' : stored === 'F16' ? 'f16' : 'f32';
   }
 
   shape(name: string): number[] {

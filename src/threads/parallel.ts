@@ -8,7 +8,7 @@
 // the constants), the call stays on fewer threads.
 import type { KernelExports } from '../exports.js';
 import type { Heap } from '../memory.js';
-import { gatedLinearArgs, linearArgs, scratchBytes } from './gemm-abi.js';
+import { NR, gatedLinearArgs, linearArgs, panelStride, scratchBytes } from './gemm-abi.js';
 import { type Range, split } from './partition.js';
 import type { Pool } from './pool.js';
 
@@ -17,7 +17,6 @@ export const GEMM_MACS_PER_THREAD = 1 << 16;
 /** Elements per thread below which an elementwise kernel or a norm stays on fewer threads. */
 export const ELEMENTS_PER_THREAD = 1 << 14;
 const STRIP = 4;
-const NR = 8;
 const LINE_FLOATS = 16;
 
 type Name = keyof KernelExports;
@@ -50,28 +49,28 @@ export class Parallel {
     return this.#dispatches;
   }
 
-  /** y = act(x·Wᵀ + b) + residual over packed panels (the export's contract). */
-  linear(x: number, packed: number, y: number, batch: number, inF: number, outF: number, act: number, param: number, residual: number): void {
+  /** y = act(x·Wᵀ + b) + residual over packed panels of a weight dtype (the export's contract). */
+  linear(x: number, packed: number, y: number, batch: number, inF: number, outF: number, act: number, param: number, residual: number, dtype: number): void {
     const parts = this.#parts(batch * inF * outF, GEMM_MACS_PER_THREAD);
     if (parts === 1) {
-      return this.#withScratch([batch], inF, ([s]) => this.#direct('linear', linearArgs(x, packed, y, batch, inF, outF, act, param, residual, s)));
+      return this.#withScratch([batch], inF, dtype, ([s]) => this.#direct('linear', linearArgs(x, packed, y, batch, inF, outF, act, param, residual, s, dtype)));
     }
     if (batch >= STRIP * parts) {
       const rows = split(batch, parts, STRIP);
-      return this.#withScratch(rows.map((r) => r.count), inF, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
+      return this.#withScratch(rows.map((r) => r.count), inF, dtype, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
         name: 'linear',
         args: linearArgs(x + start * inF * 4, packed, y + start * outF * 4, count, inF, outF, act, param,
-          residual === 0 ? 0 : residual + start * outF * 4, scratch[t]),
+          residual === 0 ? 0 : residual + start * outF * 4, scratch[t], dtype),
       }])));
     }
     const ranges = this.#panels(outF, parts, batch);
-    const stride = (inF + 1) * NR * 4;
+    const stride = panelStride(this.#heap.exports, inF, dtype);
     const direct = batch === 1;
     const outs = ranges.map(({ start, count }, t) => (direct ? y + start * NR * 4 : this.#temp(t, batch * columnsOf(start, count, outF)[1] * 4)));
-    this.#withScratch(ranges.map(() => batch), inF, (scratch) => this.#dispatch(ranges.map(({ start, count }, t) => [{
+    this.#withScratch(ranges.map(() => batch), inF, dtype, (scratch) => this.#dispatch(ranges.map(({ start, count }, t) => [{
       name: 'linear',
       args: linearArgs(x, packed + start * stride, outs[t], batch, inF, columnsOf(start, count, outF)[1], act, param,
-        direct && residual !== 0 ? residual + start * NR * 4 : 0, scratch[t]),
+        direct && residual !== 0 ? residual + start * NR * 4 : 0, scratch[t], dtype),
     }])));
     if (direct) return;
     this.#gatherColumns(ranges, y, batch, outF);
@@ -80,33 +79,33 @@ export class Parallel {
   }
 
   /** h = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), ws the [gate | up] workspace (the export's contract). */
-  gatedLinear(x: number, packed: number, ws: number, h: number, batch: number, inF: number, hidden: number, act: number, param: number): void {
+  gatedLinear(x: number, packed: number, ws: number, h: number, batch: number, inF: number, hidden: number, act: number, param: number, dtype: number): void {
     const parts = this.#parts(batch * inF * hidden * 2, GEMM_MACS_PER_THREAD);
     if (parts === 1) {
-      return this.#withScratch([batch], inF, ([s]) => this.#direct('gatedLinear', gatedLinearArgs(x, packed, ws, h, batch, inF, hidden, act, param, s)));
+      return this.#withScratch([batch], inF, dtype, ([s]) => this.#direct('gatedLinear', gatedLinearArgs(x, packed, ws, h, batch, inF, hidden, act, param, s, dtype)));
     }
     if (batch >= STRIP * parts) {
       const wsRow = 2 * NR * Math.ceil(hidden / NR) * 4;
       const rows = split(batch, parts, STRIP);
-      return this.#withScratch(rows.map((r) => r.count), inF, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
+      return this.#withScratch(rows.map((r) => r.count), inF, dtype, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
         name: 'gatedLinear',
-        args: gatedLinearArgs(x + start * inF * 4, packed, ws + start * wsRow, h + start * hidden * 4, count, inF, hidden, act, param, scratch[t]),
+        args: gatedLinearArgs(x + start * inF * 4, packed, ws + start * wsRow, h + start * hidden * 4, count, inF, hidden, act, param, scratch[t], dtype),
       }])));
     }
     // Gate and up panels of the same columns from their two halves of `packed`: the gate activated
     // by linear's epilogue, then the product, as gatedLinear's epilogue does on its rows.
     const ranges = this.#panels(hidden, parts, batch);
-    const stride = (inF + 1) * NR * 4;
+    const stride = panelStride(this.#heap.exports, inF, dtype);
     const upPanels = packed + Math.ceil(hidden / NR) * stride;
     const direct = batch === 1;
     const temps = ranges.map(({ start, count }, t) => this.#temp(t, 2 * batch * columnsOf(start, count, hidden)[1] * 4));
-    this.#withScratch(ranges.map(() => batch), inF, (scratch) => this.#dispatch(ranges.map(({ start, count }, t) => {
+    this.#withScratch(ranges.map(() => batch), inF, dtype, (scratch) => this.#dispatch(ranges.map(({ start, count }, t) => {
       const [c0, cols] = columnsOf(start, count, hidden);
       const n = batch * cols;
       const [gate, up] = [temps[t], temps[t] + n * 4];
       return [
-        { name: 'linear', args: linearArgs(x, packed + start * stride, gate, batch, inF, cols, act, param, 0, scratch[t]) },
-        { name: 'linear', args: linearArgs(x, upPanels + start * stride, up, batch, inF, cols, 0, 0, 0, scratch[t]) },
+        { name: 'linear', args: linearArgs(x, packed + start * stride, gate, batch, inF, cols, act, param, 0, scratch[t], dtype) },
+        { name: 'linear', args: linearArgs(x, upPanels + start * stride, up, batch, inF, cols, 0, 0, 0, scratch[t], dtype) },
         { name: 'multiply', args: [gate, up, direct ? h + c0 * 4 : gate, n] },
       ];
     })));
@@ -157,11 +156,11 @@ export class Parallel {
   }
 
   /** Runs `gemm` with a scratch per call (rows[t] rows of inF floats each; 0 where none is needed), freed after. */
-  #withScratch(rows: number[], inF: number, gemm: (scratch: number[]) => void): void {
+  #withScratch(rows: number[], inF: number, dtype: number, gemm: (scratch: number[]) => void): void {
     const scratch: number[] = [];
     try {
       for (const count of rows) {
-        const bytes = scratchBytes(this.#heap.exports, count, inF);
+        const bytes = scratchBytes(this.#heap.exports, count, inF, dtype);
         scratch.push(bytes === 0 ? 0 : this.#heap.alloc(bytes));
       }
       gemm(scratch);

@@ -1,0 +1,84 @@
+// The weight formats of packed panels (pack.ts): how a k-row of a panel is stored and how the
+// microkernel widens it to two f32x4 vectors (columns 0–3 and 4–7) in registers. A panel is
+// [bias: 8 float32] then K k-rows. A float32 k-row is 8 floats; a 16-bit k-row is 4 words, word j
+// holding column j in its low half and column j + 4 in its high half, so that a shift and a mask
+// widen bfloat16, and float16 takes two integer steps and a multiply more, all exact.
+
+/** The dtype codes layers pass to pack and linear (exported as `WeightDtype.F32`, …). */
+export enum WeightDtype {
+  F32 = 0, BF16 = 1, F16 = 2,
+}
+
+/** Bytes of the bias row that starts every panel. */
+export const BIAS_BYTES: usize = 32;
+
+const HIGH_HALVES = i32x4.splat(0xffff0000);
+const F16_FIELDS = i32x4.splat(0x8fffe000); // sign, then float16's exponent and mantissa in float32's places
+const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the exponent from 15 to 127
+
+/**
+ * float16 bit patterns in the high halves of the lanes (the low halves are ignored) → float32, exact
+ * for finite values: an arithmetic shift by 3 puts the exponent and mantissa in float32's places and
+ * keeps the sign (the copies it smears into bits 30–28 and the low half's bits are masked off), which
+ * reads as the value · 2^-112 (a subnormal float16 becomes a subnormal float32); the multiply restores
+ * it exactly. Three instructions.
+ */
+@inline function widenF16(h: v128): v128 {
+  return f32x4.mul(v128.and(i32x4.shr_s(h, 3), F16_FIELDS), F16_TO_F32);
+}
+
+// widenFrom(): the strips of a chunk from which the driver widens a panel block once into memory
+// instead of in registers per tile (bench/dtypes.js, FFN 2048/8192 batch 8 = 2 strips: bfloat16's two
+// instructions are cheaper in registers, float16's widening is better done once).
+@final @unmanaged export class F32Weights {
+  @inline rowBytes(): usize { return 32; }
+  @inline widenFrom(): i32 { return i32.MAX_VALUE; }
+  @inline raw(p: usize): v128 { return v128.load(p); }
+  @inline lo(raw: v128): v128 { return raw; }
+  @inline hi(p: usize, raw: v128): v128 { return v128.load(p, 16); }
+  /** Byte offset of column c (0 … 7) in a k-row. */
+  @inline column(c: i32): usize { return <usize>c << 2; }
+  /** Stores w at dst; false when the format cannot hold it (float16: not finite after rounding). */
+  @inline put(dst: usize, w: f32): bool { store<f32>(dst, w); return true; }
+}
+
+@final @unmanaged export class Bf16Weights {
+  @inline rowBytes(): usize { return 16; }
+  @inline widenFrom(): i32 { return 4; }
+  @inline raw(p: usize): v128 { return v128.load(p); }
+  @inline lo(raw: v128): v128 { return i32x4.shl(raw, 16); }
+  @inline hi(p: usize, raw: v128): v128 { return v128.and(raw, HIGH_HALVES); }
+  @inline column(c: i32): usize { return (<usize>(c & 3) << 2) | (<usize>(c >> 2) << 1); }
+  /** Rounded to nearest-even (bfloat16 is float32's upper half); NaN stays a quiet NaN. */
+  @inline put(dst: usize, w: f32): bool {
+    const u = reinterpret<u32>(w);
+    store<u16>(dst, <u16>(w != w ? (u >> 16) | 0x40 : (u + 0x7fff + ((u >> 16) & 1)) >> 16));
+    return true;
+  }
+}
+
+@final @unmanaged export class F16Weights {
+  @inline rowBytes(): usize { return 16; }
+  @inline widenFrom(): i32 { return 2; }
+  @inline raw(p: usize): v128 { return v128.load(p); }
+  @inline lo(raw: v128): v128 { return widenF16(i32x4.shl(raw, 16)); }
+  @inline hi(p: usize, raw: v128): v128 { return widenF16(raw); }
+  @inline column(c: i32): usize { return (<usize>(c & 3) << 2) | (<usize>(c >> 2) << 1); }
+  /** Rounded to nearest-even; false for a weight that is not finite or overflows (|w| ≥ 65520 … rounds to ∞). */
+  @inline put(dst: usize, w: f32): bool {
+    const u = reinterpret<u32>(w);
+    const sign = (u >> 16) & 0x8000;
+    const a = u & 0x7fff_ffff;
+    let h: u32;
+    if (a >= 0x3880_0000) { // normal in float16 (≥ 2^-14): drop 13 mantissa bits, ties to even
+      h = (a >> 13) - (112 << 10);
+      const rest = a & 0x1fff;
+      if (rest > 0x1000 || (rest == 0x1000 && (h & 1) != 0)) h++;
+      if (h >= 0x7c00) return false;
+    } else { // zero or subnormal: w·2^24 rounded to an integer, ties to even (exact: a power of two)
+      h = <u32>nearest(reinterpret<f32>(a) * 16777216.0);
+    }
+    store<u16>(dst, <u16>(sign | h));
+    return true;
+  }
+}
