@@ -20,6 +20,8 @@
 // x is read either straight from its rows (lda bytes apart) or, with `packedA`, from a strip that
 // pack.ts `packRows` interleaved as [k][mr floats]: one pointer and constant offsets instead of mr
 // pointers, four fewer instructions per k step (+18% for mul+add, +5% for relaxed_madd).
+// Broadcasting the 4 rows from one v128.load by i32x4 shuffles (3 loads + 4 shuffles per k instead of
+// 6 loads) measured slower on Zen 5: 512³ relaxed 46.8 vs 51.0 GFLOP/s, simd 41.8 vs 43.5.
 import { madd } from '../simd';
 import { storeVector } from './epilogue';
 import { NR } from './pack';
