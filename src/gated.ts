@@ -5,7 +5,7 @@
 import { type ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, checkNumber, describe } from './errors.js';
-import { type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, dtypeCode, isTransposed, packWeight, placePanels, type WeightDtype } from './linear.js';
+import { type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, dtypeCode, isTransposed, packWeight, Panels, type WeightDtype } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 
 /** One projection: weight [outFeatures, inFeatures] (or [in, out] with layout 'in_out'), optional bias. */
@@ -43,9 +43,7 @@ export class GatedLinear {
   readonly #heap: Heap;
   readonly #code: number;
   readonly #dtype: number;
-  readonly #packedBytes: number;
-  #packed: number;
-  readonly #owned: boolean;
+  readonly #panels: Panels;
   /** The [gate | up] rows of the GEMM, batch · 2·8⌈hidden/8⌉ floats, grown to the largest batch seen. */
   #workspace: Tensor | null = null;
 
@@ -93,28 +91,23 @@ export class GatedLinear {
     this.dtype = dtype;
     this.#dtype = dtypeCode(heap, where, dtype);
     const half = heap.exports.packedBytes(inFeatures, hidden, this.#dtype) >>> 0;
-    this.#packedBytes = 2 * half;
-    ({ ptr: this.#packed, owned: this.#owned } = placePanels(heap, this.#packedBytes, saved));
+    this.#panels = new Panels(heap, 2 * half, saved);
     if (saved !== undefined) return;
-    const gatePart = { first: 0, count: hidden, packed: this.#packed };
-    try {
+    this.#panels.fill((packed) => {
+      const gatePart = { first: 0, count: hidden, packed };
+      const upPart = { first: 0, count: hidden, packed: packed + half };
       if (gateUp !== undefined) {
-        packWeight(heap, where, { ...gateUp, dtype }, [gatePart, { first: hidden, count: hidden, packed: this.#packed + half }],
-          { weight: 'gateUp.weight', bias: 'gateUp.bias' });
+        packWeight(heap, where, { ...gateUp, dtype }, [gatePart, { ...upPart, first: hidden }], { weight: 'gateUp.weight', bias: 'gateUp.bias' });
       } else {
         packWeight(heap, where, { ...gate!, dtype }, [gatePart], { weight: 'gate.weight', bias: 'gate.bias' });
-        packWeight(heap, where, { ...up!, dtype }, [{ ...gatePart, packed: this.#packed + half }], { weight: 'up.weight', bias: 'up.bias' });
+        packWeight(heap, where, { ...up!, dtype }, [upPart], { weight: 'up.weight', bias: 'up.bias' });
       }
-    } catch (error) {
-      heap.free(this.#packed);
-      throw error;
-    }
+    });
   }
 
   /** The packed panels' block, gate's then up's (what `save` writes and `ffwd.load` fills). */
   get storage(): Storage {
-    if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
-    return { ptr: this.#packed, bytes: this.#packedBytes };
+    return this.#panels.storage;
   }
 
   get parameters(): number {
@@ -123,7 +116,7 @@ export class GatedLinear {
 
   /** Bytes of WASM memory held: the packed gate and up projections plus the GEMM's workspace. */
   get bytes(): number {
-    return this.#packedBytes + (this.#workspace ? this.#workspace.length * 4 : 0);
+    return this.#panels.bytes + (this.#workspace ? this.#workspace.length * 4 : 0);
   }
 
   /** h[batch, hidden] = act(x·Gᵀ + b_g) ⊙ (x·Uᵀ + b_u), with the call forms of every kernel. */
@@ -138,21 +131,19 @@ export class GatedLinear {
 
   /** The GEMM on raw pointers; h (batch · hidden floats) must not overlap x. */
   run(x: number, h: number, batch: number): void {
-    if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
+    const packed = this.#panels.ptr; // (throws once freed)
     const need = batch * 2 * 8 * Math.ceil(this.outFeatures / 8);
     if (this.#workspace === null || this.#workspace.length < need) {
       this.#workspace?.free();
       this.#workspace = null;
       this.#workspace = new Tensor(this.#heap, need);
     }
-    this.#heap.parallel.gatedLinear(x, this.#packed, this.#workspace.ptr, h, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, this.#dtype);
+    this.#heap.parallel.gatedLinear(x, packed, this.#workspace.ptr, h, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, this.#dtype);
   }
 
   /** Gives the panels and the workspace back (saved panels used in place are only let go of). */
   free(): void {
-    if (this.#packed === 0) return;
-    if (this.#owned) this.#heap.free(this.#packed);
-    this.#packed = 0;
+    this.#panels.free();
     this.#workspace?.free();
     this.#workspace = null;
   }

@@ -114,10 +114,51 @@ export interface Storage {
   bytes: number;
 }
 
-/** A block of `bytes` for a layer's panels: its own (allocated), or a view of saved panels. */
-export function placePanels(heap: Heap, bytes: number, saved?: SavedPanels): { ptr: number; owned: boolean } {
-  if (saved?.at !== undefined) return { ptr: saved.at, owned: false };
-  return { ptr: heap.alloc(bytes), owned: true };
+/** A layer's block of packed panels: its own allocation, or saved panels used where they lie (not owned). */
+export class Panels {
+  readonly bytes: number;
+  readonly #heap: Heap;
+  readonly #owned: boolean;
+  #ptr: number;
+
+  constructor(heap: Heap, bytes: number, saved?: SavedPanels) {
+    this.#heap = heap;
+    this.bytes = bytes;
+    this.#owned = saved?.at === undefined;
+    this.#ptr = saved?.at ?? heap.alloc(bytes);
+  }
+
+  /** Packs weights into the block (`pack` gets its address); the block is given back if that throws. */
+  fill(pack: (ptr: number) => void): void {
+    try {
+      pack(this.#ptr);
+    } catch (error) {
+      this.free();
+      throw error;
+    }
+  }
+
+  /** The block's address; throws once the layer is freed. */
+  get ptr(): number {
+    if (this.#ptr === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
+    return this.#ptr;
+  }
+
+  get freed(): boolean {
+    return this.#ptr === 0;
+  }
+
+  /** What `save` writes and `ffwd.load` fills. */
+  get storage(): Storage {
+    return { ptr: this.ptr, bytes: this.bytes };
+  }
+
+  /** Gives the block back (saved panels used in place are only let go of). */
+  free(): void {
+    if (this.#ptr === 0) return;
+    if (this.#owned) this.#heap.free(this.#ptr);
+    this.#ptr = 0;
+  }
 }
 
 export class Linear {
@@ -132,9 +173,7 @@ export class Linear {
   readonly #heap: Heap;
   readonly #code: number;
   readonly #dtype: number;
-  #packed: number;
-  readonly #owned: boolean;
-  readonly #packedBytes: number;
+  readonly #panels: Panels;
 
   /** `saved` (ffwd.load's path): take those panels instead of packing `options.weight` and `options.bias`. */
   constructor(heap: Heap, options: LinearOptions, where = 'linear', saved?: SavedPanels) {
@@ -156,25 +195,17 @@ export class Linear {
 
     this.dtype = options.dtype ?? 'f32';
     this.#dtype = dtypeCode(heap, where, this.dtype);
-    this.#packedBytes = heap.exports.packedBytes(inFeatures, outFeatures, this.#dtype) >>> 0;
-    ({ ptr: this.#packed, owned: this.#owned } = placePanels(heap, this.#packedBytes, saved));
-    if (saved !== undefined) return;
-    try {
-      packWeight(heap, where, options, [{ first: 0, count: outFeatures, packed: this.#packed }]);
-    } catch (error) {
-      heap.free(this.#packed);
-      throw error;
-    }
+    this.#panels = new Panels(heap, heap.exports.packedBytes(inFeatures, outFeatures, this.#dtype) >>> 0, saved);
+    if (saved === undefined) this.#panels.fill((packed) => packWeight(heap, where, options, [{ first: 0, count: outFeatures, packed }]));
   }
 
   /** The packed panels' block (what `save` writes and `ffwd.load` fills). */
   get storage(): Storage {
-    if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
-    return { ptr: this.#packed, bytes: this.#packedBytes };
+    return this.#panels.storage;
   }
 
   get freed(): boolean {
-    return this.#packed === 0;
+    return this.#panels.freed;
   }
 
   /** Learned values: inFeatures·outFeatures weights plus the bias. */
@@ -184,7 +215,7 @@ export class Linear {
 
   /** Bytes of WASM memory the layer holds: its packed weights. */
   get bytes(): number {
-    return this.#packedBytes;
+    return this.#panels.bytes;
   }
 
   /** y[batch, outFeatures] = activation(x[batch, inFeatures] · Wᵀ + b), with the call forms of every kernel. */
@@ -201,8 +232,7 @@ export class Linear {
   /** The GEMM on raw pointers, for layers that chain GEMMs through their own workspaces; `residual`
    *  (batch·outFeatures floats, not overlapping y) is added after the activation, in the epilogue. */
   run(x: number, y: number, batch: number, residual = 0): void {
-    if (this.#packed === 0) throw new TypeError('ffwd: this layer was freed and cannot be used');
-    this.#heap.parallel.linear(x, this.#packed, y, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, residual, this.#dtype);
+    this.#heap.parallel.linear(x, this.#panels.ptr, y, batch, this.inFeatures, this.outFeatures, this.#code, this.slope, residual, this.#dtype);
   }
 
   /** The layer as a .safetensors file that ffwd.load rebuilds without repacking (README, Saved layers). */
@@ -212,9 +242,7 @@ export class Linear {
 
   /** Gives the panels back (saved panels used in place are only let go of). */
   free(): void {
-    if (this.#packed === 0) return;
-    if (this.#owned) this.#heap.free(this.#packed);
-    this.#packed = 0;
+    this.#panels.free();
   }
 
   [Symbol.dispose](): void {
