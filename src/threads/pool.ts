@@ -115,8 +115,11 @@ export class Pool {
     const { control, slots } = this.#channel;
     const shares = perThread.slice(1);
     shares.forEach((calls, i) => writeSlot(slots, i, calls));
-    for (let i = 0; i < this.#workers.length; i++) Atomics.store(control, claimOf(i), i < shares.length ? UNCLAIMED : BY_CALLER);
+    // PENDING before the claims: a worker that woke late for the previous call may claim a share the
+    // moment it reads UNCLAIMED, and its decrement must not land before PENDING is set (it would be
+    // overwritten, and this thread would wait for a share already done).
     Atomics.store(control, PENDING, shares.length);
+    for (let i = 0; i < this.#workers.length; i++) Atomics.store(control, claimOf(i), i < shares.length ? UNCLAIMED : BY_CALLER);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
     let failure: unknown;
