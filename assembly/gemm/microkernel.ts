@@ -24,7 +24,6 @@
 // 6 loads) measured slower on Zen 5: 512³ relaxed 46.8 vs 51.0 GFLOP/s, simd 41.8 vs 43.5.
 import { madd } from '../simd';
 import { storeVector } from './epilogue';
-import { NR } from './pack';
 import { BIAS_BYTES } from './weights';
 
 const ZERO = f32x4.splat(0);

@@ -27,7 +27,7 @@ export const NR = 8;
 }
 
 /** Bytes of one k-row in a dtype (a WeightDtype code). */
-@inline export function rowBytesOf(dtype: i32): usize {
+@inline function rowBytesOf(dtype: i32): usize {
   return dtype == WeightDtype.F32 ? 32 : 16;
 }
 
