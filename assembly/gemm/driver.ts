@@ -44,10 +44,10 @@
 // 46–50. Hence 4×8 on packed x for both builds.
 //
 // Reentrant: besides y, the only memory written is the scratch the caller passes (a thread passes its own).
-import { finishRows } from './epilogue';
+import { dequantizeRows, finishRows } from './epilogue';
 import { tile } from './microkernel';
 import { NR, packRows, panelCount, panelStride } from './pack';
-import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, WeightDtype } from './weights';
+import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, Int8Weights, WeightDtype } from './weights';
 
 /** Panels per group of the leftover rows: a multiple of the wide tiles' widths (3 for one row, 2 for two). */
 const GROUP = 6;
@@ -64,7 +64,7 @@ const COLUMNS: usize = NR * 4; // bytes of one panel's columns in a row of y (an
 
 /**
  * Bytes of the scratch `linear` needs for rows of inF floats and weights in `dtype` (64-byte aligned is
- * best): packed x, and for 16-bit weights one panel's K block widened to float32 (see gemmOf).
+ * best): packed x, and for 16-bit and int8 weights one panel's K block widened to float32 (see gemmOf).
  */
 export function linearScratchBytes(inF: i32, dtype: i32): i32 {
   const wide = dtype == WeightDtype.F32 ? 0 : BIAS_BYTES + <usize>min(inF, SCRATCH_BYTES >> 5) * COLUMNS;
@@ -72,14 +72,16 @@ export function linearScratchBytes(inF: i32, dtype: i32): i32 {
 }
 
 /**
- * Widens a 16-bit panel's block of kn k-rows (b as tile takes it: a k-row before the first) into
- * float32 rows at wide, its bias row first when the block is the first: the layout an F32Weights tile
- * reads from `wide`, so that the strips of a chunk run the float32 tile on it.
+ * Widens a 16-bit or int8 panel's block of kn k-rows (b as tile takes it: a k-row before the first)
+ * into float32 rows at wide, when the block is the first its start row first (the bias, or zeros for
+ * int8): the layout an F32Weights tile reads from `wide`, so that the strips of a chunk run the
+ * float32 tile on it.
  */
 function widenPanel<W>(b: usize, wide: usize, kn: i32, first: bool): void {
   const format = changetype<W>(0);
   const rowBytes = format.rowBytes();
-  if (first) memory.copy(wide, b + rowBytes - BIAS_BYTES, BIAS_BYTES);
+  if (first && format.startsAtBias()) memory.copy(wide, b + rowBytes - format.headBytes(), BIAS_BYTES);
+  else if (first) memory.fill(wide, 0, BIAS_BYTES);
   let src = b;
   let dst = wide;
   for (let k = 0; k < kn; k++) {
@@ -183,17 +185,19 @@ export function gatedLinear(x: usize, packed: usize, y: usize, h: usize, batch: 
 /** The GEMM over panels of weights in `dtype` (a WeightDtype code), one instantiation per format. */
 function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize, dtype: i32): void {
   if (dtype == WeightDtype.BF16) gemmOf<Bf16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
+  else if (dtype == WeightDtype.INT8) gemmOf<Int8Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
   else if (dtype == WeightDtype.F16) gemmOf<F16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
   else gemmOf<F32Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
 }
 
 /** The GEMM; finishRows (epilogue.ts) says what act, param, extra and hidden do to finished rows. */
 function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize): void {
-  const rowBytes = changetype<W>(0).rowBytes();
+  const format = changetype<W>(0);
+  const rowBytes = format.rowBytes();
   if (batch <= 0 || inF <= 0 || outF <= 0) return;
   const lda = <usize>inF << 2;
-  const ldb = panelStride(inF, rowBytes);
-  const b0 = packed + BIAS_BYTES - rowBytes; // a k-row before the first panel's first k-row (tile's b)
+  const ldb = panelStride<W>(inF);
+  const b0 = packed + format.headBytes() - rowBytes; // a k-row before the first panel's first k-row (tile's b)
   const ldy = <usize>outF << 2;
   const panels = panelCount(outF);
   const strips = batch >> 2;
@@ -215,7 +219,7 @@ function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF
     const last = s0 + n >= strips;
     const xc = x + <usize>(s0 << 2) * lda;
     const yc = y + <usize>(s0 << 2) * ldy;
-    const widen = n >= changetype<W>(0).widenFrom(); // (weights.ts says from how many strips)
+    const widen = n >= format.widenFrom(); // (weights.ts says from how many strips)
     for (let k0 = 0; k0 < inF; k0 += kb) {
       const kn = min(kb, inF - k0);
       const resume = k0 > 0;
@@ -236,7 +240,7 @@ function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF
             let xi = scratch;
             let yi = yc + (<usize>(j * NR) << 2);
             if (widen) {
-              // 16-bit weights for several strips: widen the panel's block once (it stays in L1/L2),
+              // 16-bit or int8 weights for several strips: widen the panel's block once (it stays in L1/L2),
               // then every strip runs the float32 tile: the same products, so the same bits.
               widenPanel<W>(b, wide, kn, !resume);
               for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed<F32Weights>(xi, wide, 0, kn, yi, ldy, nc, resume);
@@ -259,7 +263,9 @@ function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF
     }
     // Finished here: the chunk's rows (s0·4 … (s0+n)·4, and the leftover rows after the last
     // chunk), every column, all of K: contiguous in y from yc. The epilogue runs on them in cache.
-    finishRows(y, s0 << 2, (n << 2) + (last ? rows : 0), outF, act, param, extra, hidden);
+    const done = (n << 2) + (last ? rows : 0);
+    if (!format.startsAtBias()) dequantizeRows(y, s0 << 2, done, outF, packed, ldb);
+    finishRows(y, s0 << 2, done, outF, act, param, extra, hidden);
     s0 += n;
   } while (s0 < strips);
 }

@@ -49,6 +49,28 @@ export function activateRows(y: usize, n: i32, act: i32, param: f32): void {
 }
 
 /**
+ * int8 panels (weights.ts): y[r, c] = bias[c] + scale[c] · y[r, c] over `rows` finished rows from
+ * row0, the tile's sums of x·q becoming x·(q·scale) + b; panel j's head (bias, then scales) lies
+ * j·ldb bytes after packed. A multiply then an add in both builds: two roundings, the γ(K+2) bound.
+ */
+export function dequantizeRows(y: usize, row0: i32, rows: i32, outF: i32, packed: usize, ldb: usize): void {
+  const ldy = <usize>outF << 2;
+  const full = outF >> 3;
+  for (let r = 0, row = y + <usize>row0 * ldy; r < rows; r++, row += ldy) {
+    let head = packed;
+    let out = row;
+    for (let j = 0; j < full; j++, head += ldb, out += 32) {
+      v128.store(out, f32x4.add(v128.load(head), f32x4.mul(v128.load(head, 32), v128.load(out))));
+      v128.store(out, f32x4.add(v128.load(head, 16), f32x4.mul(v128.load(head, 48), v128.load(out, 16))), 16);
+    }
+    for (let c = 0; c < (outF & 7); c++) {
+      const at = out + (<usize>c << 2);
+      store<f32>(at, load<f32>(head + (<usize>c << 2)) + load<f32>(head + 32 + (<usize>c << 2)) * load<f32>(at));
+    }
+  }
+}
+
+/**
  * What happens to `rows` finished rows of y (outF floats each) starting at row `row0`:
  * - plain (hidden = 0): y = act(y), then y += residual (when extra ≠ 0: the residual's first row,
  *   outF floats a row), in that order: act(x·Wᵀ + b) + r, each step rounded as PyTorch rounds it;

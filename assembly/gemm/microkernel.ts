@@ -24,7 +24,6 @@
 // 6 loads) measured slower on Zen 5: 512³ relaxed 46.8 vs 51.0 GFLOP/s, simd 41.8 vs 43.5.
 import { madd } from '../simd';
 import { storeVector } from './epilogue';
-import { BIAS_BYTES } from './weights';
 
 const ZERO = f32x4.splat(0);
 
@@ -71,11 +70,12 @@ const ZERO = f32x4.splat(0);
  *          interleaved (lda unused);
  *   b      in the first panel, one k-row (W's rowBytes) before the block's first k-row; np panels
  *          ldb bytes apart, k-rows in the weight format W (weights.ts); for the first block the
- *          float32 bias row lies BIAS_BYTES before that first k-row;
+ *          float32 bias row starts the head (W's headBytes) before that first k-row;
  *   y      first output element, rows ldy bytes apart, the panels' columns ldyp bytes apart (32 for
  *          adjacent panels); nc ≤ 8·np valid columns counted as if panels were adjacent (the rest
  *          is not stored: only the last panel may be partial);
- *   start  the bias row when `resume` is false, else y itself (the previous block's sums).
+ *   start  the bias row when `resume` is false (zero for int8, whose epilogue adds bias + scale·sum),
+ *          else y itself (the previous block's sums).
  * mr, np and packedA must be literals: 1 ≤ mr ≤ 4, 1 ≤ np ≤ 4, mr·np ≤ 4 (see the register budget).
  */
 @inline export function tile<W>(
@@ -109,9 +109,9 @@ const ZERO = f32x4.splat(0);
     if (n > 5) c5 = loadVector(panelRow(5, V, y0, y1, y2, y3, ldyp), (5 % V) & 1, panelCols(5, V, nc));
     if (n > 6) c6 = loadVector(panelRow(6, V, y0, y1, y2, y3, ldyp), (6 % V) & 1, panelCols(6, V, nc));
     if (n > 7) c7 = loadVector(panelRow(7, V, y0, y1, y2, y3, ldyp), (7 % V) & 1, panelCols(7, V, nc));
-  } else {
-    // The bias rows (float32, BIAS_BYTES before the first k-row, which is RB after b) start the accumulators.
-    const bias = RB - BIAS_BYTES;
+  } else if (format.startsAtBias()) {
+    // The bias rows (float32, the head before the first k-row, which is RB after b) start the accumulators.
+    const bias = RB - format.headBytes();
     w0 = v128.load(p0 + bias); w1 = v128.load(p0 + bias, 16);
     if (np > 1) { w2 = v128.load(p1 + bias); w3 = v128.load(p1 + bias, 16); }
     if (np > 2) { w4 = v128.load(p2 + bias); w5 = v128.load(p2 + bias, 16); }

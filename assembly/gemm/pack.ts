@@ -6,19 +6,21 @@
 //     [b(8p) … b(8p+7)] [W(8p, 0) … W(8p+7, 0)] [W(8p, 1) … W(8p+7, 1)] … [W(8p, inF-1) … W(8p+7, inF-1)]
 //
 // i.e. the bias row first, then one row of 8 weights per k (k-major): 32 + inF · rowBytes bytes per
-// panel, panels back to back, where a k-row takes 32 bytes in float32 and 16 in bfloat16 or float16
-// (weights.ts says how they are laid out and widened; the bias stays float32). Columns past outF in the last panel are zero, so the kernel always loads full
+// panel, panels back to back, where a k-row takes 32 bytes in float32, 16 in bfloat16 or float16 and
+// 8 in int8, whose head also holds the 8 columns' float32 scales after the bias (weights.ts says how
+// they are laid out and widened; the bias stays float32). Columns past outF in the last panel are zero, so the kernel always loads full
 // 8-wide rows and only its stores look at the edge. The same panels serve every tile shape: an
 // MR×8 tile reads one panel, a 1×32 GEMV tile four adjacent ones.
 
-import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, WeightDtype } from './weights';
+import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, Int8Weights, WeightDtype, int8Scale } from './weights';
 
 /** Output columns per panel. */
 export const NR = 8;
 
-/** Bytes from one panel to the next: a bias row plus inF k-rows of rowBytes. */
-@inline export function panelStride(inF: i32, rowBytes: usize): usize {
-  return BIAS_BYTES + <usize>inF * rowBytes;
+/** Bytes from one panel to the next in weight format W: its head plus inF k-rows. */
+@inline export function panelStride<W>(inF: i32): usize {
+  const format = changetype<W>(0);
+  return format.headBytes() + <usize>inF * format.rowBytes();
 }
 
 /** Number of panels for outF output columns. */
@@ -26,14 +28,17 @@ export const NR = 8;
   return (outF + NR - 1) / NR;
 }
 
-/** Bytes of one k-row in a dtype (a WeightDtype code). */
-@inline function rowBytesOf(dtype: i32): usize {
-  return dtype == WeightDtype.F32 ? 32 : 16;
-}
-
 /** Bytes `pack` writes for a [outF, inF] weight plus bias in `dtype`; 0 when that exceeds the 32-bit address space. */
 export function packedBytes(inF: i32, outF: i32, dtype: i32): usize {
-  const bytes = <u64>panelCount(outF) * (<u64>BIAS_BYTES + <u64>inF * <u64>rowBytesOf(dtype));
+  if (dtype == WeightDtype.BF16) return packedBytesAs<Bf16Weights>(inF, outF);
+  if (dtype == WeightDtype.F16) return packedBytesAs<F16Weights>(inF, outF);
+  if (dtype == WeightDtype.INT8) return packedBytesAs<Int8Weights>(inF, outF);
+  return packedBytesAs<F32Weights>(inF, outF);
+}
+
+@inline function packedBytesAs<W>(inF: i32, outF: i32): usize {
+  const format = changetype<W>(0);
+  const bytes = <u64>panelCount(outF) * (<u64>format.headBytes() + <u64>inF * <u64>format.rowBytes());
   return bytes > 0xFFFF_FFFF ? 0 : <usize>bytes;
 }
 
@@ -43,19 +48,22 @@ export function packedBytes(inF: i32, outF: i32, dtype: i32): usize {
  * nn.Linear stores it, or with `transposed` [inF, outF] as GPT-2's Conv1D does (y = x·W + b). Either way
  * the copy walks the source contiguously in its inner loop (k for nn.Linear, the panel's 8 columns for
  * Conv1D): the other order measured 2–3× slower. `packed` must not overlap the inputs. Returns -1, or
- * the index in `weight` of the first weight float16 cannot hold (not finite, or rounding to ±∞).
+ * the index in `weight` of the first weight the dtype cannot hold (float16: not finite, or rounding
+ * to ±∞; int8: not finite). int8 quantises each output row symmetrically (weights.ts int8Scale).
  */
 export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32, transposed: bool, dtype: i32): i32 {
   if (dtype == WeightDtype.BF16) return packAs<Bf16Weights>(weight, bias, packed, inF, outF, transposed);
   if (dtype == WeightDtype.F16) return packAs<F16Weights>(weight, bias, packed, inF, outF, transposed);
+  if (dtype == WeightDtype.INT8) return packAs<Int8Weights>(weight, bias, packed, inF, outF, transposed);
   return packAs<F32Weights>(weight, bias, packed, inF, outF, transposed);
 }
 
 @inline function packAs<W>(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32, transposed: bool): i32 {
   const format = changetype<W>(0);
   const rowBytes = format.rowBytes();
-  const stride = panelStride(inF, rowBytes);
+  const stride = panelStride<W>(inF);
   const panels = panelCount(outF);
+  const scaled = !format.startsAtBias();
   for (let p = 0; p < panels; p++) {
     const dst = packed + <usize>p * stride;
     const first = p * NR;
@@ -63,13 +71,16 @@ export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: 
     if (cols < NR) memory.fill(dst, 0, stride); // the last panel's columns past outF are zero
     if (bias != 0) memory.copy(dst, bias + (<usize>first << 2), <usize>cols << 2);
     else memory.fill(dst, 0, BIAS_BYTES);
-    const rows = dst + BIAS_BYTES;
+    const scales = dst + BIAS_BYTES; // (int8: the head's second row)
+    if (scaled) rowScales(weight, scales, inF, outF, first, cols, transposed);
+    const rows = dst + format.headBytes();
     if (transposed) {
       // W(c, k) at weight[k·outF + c]: each k-row of the panel is 8 contiguous source floats
       for (let k = 0; k < inF; k++) {
         const src = weight + ((<usize>k * <usize>outF + <usize>first) << 2);
         for (let c = 0; c < cols; c++) {
-          if (!format.put(rows + <usize>k * rowBytes + format.column(c), load<f32>(src + (<usize>c << 2)))) return k * outF + first + c;
+          const scale = scaled ? load<f32>(scales + (<usize>c << 2)) : 0;
+          if (!format.put(rows + <usize>k * rowBytes + format.column(c), load<f32>(src + (<usize>c << 2)), scale)) return k * outF + first + c;
         }
       }
     } else {
@@ -77,13 +88,39 @@ export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: 
       for (let c = 0; c < cols; c++) {
         const src = weight + ((<usize>(first + c) * <usize>inF) << 2);
         const out = rows + format.column(c);
+        const scale = scaled ? load<f32>(scales + (<usize>c << 2)) : 0;
         for (let k = 0; k < inF; k++) {
-          if (!format.put(out + <usize>k * rowBytes, load<f32>(src + (<usize>k << 2)))) return (first + c) * inF + k;
+          if (!format.put(out + <usize>k * rowBytes, load<f32>(src + (<usize>k << 2)), scale)) return (first + c) * inF + k;
         }
       }
     }
   }
   return -1;
+}
+
+/**
+ * The int8 scales of output rows first … first + cols − 1 (int8Scale of each row's largest |w|) into
+ * dst, walking the source in its stored order as pack does.
+ */
+function rowScales(weight: usize, dst: usize, inF: i32, outF: i32, first: i32, cols: i32, transposed: bool): void {
+  memory.fill(dst, 0, <usize>cols << 2); // each row's largest |w| so far (a NaN stays NaN)
+  if (transposed) {
+    for (let k = 0; k < inF; k++) {
+      const src = weight + ((<usize>k * <usize>outF + <usize>first) << 2);
+      for (let c = 0; c < cols; c++) {
+        const at = dst + (<usize>c << 2);
+        store<f32>(at, max(load<f32>(at), abs(load<f32>(src + (<usize>c << 2)))));
+      }
+    }
+  } else {
+    for (let c = 0; c < cols; c++) {
+      const src = weight + ((<usize>(first + c) * <usize>inF) << 2);
+      let maxAbs: f32 = 0;
+      for (let k = 0; k < inF; k++) maxAbs = max(maxAbs, abs(load<f32>(src + (<usize>k << 2))));
+      store<f32>(dst + (<usize>c << 2), maxAbs);
+    }
+  }
+  for (let c = 0; c < cols; c++) store<f32>(dst + (<usize>c << 2), int8Scale(load<f32>(dst + (<usize>c << 2))));
 }
 
 /**

@@ -1,15 +1,17 @@
 // The weight formats of packed panels (pack.ts): how a k-row of a panel is stored and how the
-// microkernel widens it to two f32x4 vectors (columns 0–3 and 4–7) in registers. A panel is
-// [bias: 8 float32] then K k-rows. A float32 k-row is 8 floats; a 16-bit k-row is 4 words, word j
-// holding column j in its low half and column j + 4 in its high half, so that a shift and a mask
-// widen bfloat16, and float16 takes two integer steps and a multiply more, all exact.
+// microkernel widens it to two f32x4 vectors (columns 0–3 and 4–7) in registers. A panel is a head
+// (the float32 bias of its 8 columns; for int8 also their 8 float32 scales) then K k-rows. A float32
+// k-row is 8 floats; a 16-bit k-row is 4 words, word j holding column j in its low half and column
+// j + 4 in its high half, so that a shift and a mask widen bfloat16, and float16 takes two integer
+// steps and a multiply more, all exact. An int8 k-row is 8 bytes, column c in byte c: the tile sums
+// x·q from zero and the epilogue applies bias + scale · sum once per output (epilogue.ts).
 
 /** The dtype codes layers pass to pack and linear (exported as `WeightDtype.F32`, …). */
 export enum WeightDtype {
-  F32 = 0, BF16 = 1, F16 = 2,
+  F32 = 0, BF16 = 1, F16 = 2, INT8 = 3,
 }
 
-/** Bytes of the bias row that starts every panel. */
+/** Bytes of the bias row that starts every panel (the int8 scales follow it). */
 export const BIAS_BYTES: usize = 32;
 
 const HIGH_HALVES = i32x4.splat(0xffff0000);
@@ -32,25 +34,30 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
 // instructions are cheaper in registers, float16's widening is better done once).
 @final @unmanaged export class F32Weights {
   @inline rowBytes(): usize { return 32; }
+  @inline headBytes(): usize { return BIAS_BYTES; }
+  /** Whether the tile starts its sums at the bias (else at zero, the epilogue adding bias + scale · sum). */
+  @inline startsAtBias(): bool { return true; }
   @inline widenFrom(): i32 { return i32.MAX_VALUE; }
   @inline raw(p: usize): v128 { return v128.load(p); }
   @inline lo(raw: v128): v128 { return raw; }
   @inline hi(p: usize, raw: v128): v128 { return v128.load(p, 16); }
   /** Byte offset of column c (0 … 7) in a k-row. */
   @inline column(c: i32): usize { return <usize>c << 2; }
-  /** Stores w at dst; false when the format cannot hold it (float16: not finite after rounding). */
-  @inline put(dst: usize, w: f32): bool { store<f32>(dst, w); return true; }
+  /** Stores w at dst (scale: its column's, for int8); false when the format cannot hold it (float16: not finite after rounding). */
+  @inline put(dst: usize, w: f32, scale: f32): bool { store<f32>(dst, w); return true; }
 }
 
 @final @unmanaged export class Bf16Weights {
   @inline rowBytes(): usize { return 16; }
+  @inline headBytes(): usize { return BIAS_BYTES; }
+  @inline startsAtBias(): bool { return true; }
   @inline widenFrom(): i32 { return 4; }
   @inline raw(p: usize): v128 { return v128.load(p); }
   @inline lo(raw: v128): v128 { return i32x4.shl(raw, 16); }
   @inline hi(p: usize, raw: v128): v128 { return v128.and(raw, HIGH_HALVES); }
   @inline column(c: i32): usize { return (<usize>(c & 3) << 2) | (<usize>(c >> 2) << 1); }
   /** Rounded to nearest-even (bfloat16 is float32's upper half); NaN stays a quiet NaN. */
-  @inline put(dst: usize, w: f32): bool {
+  @inline put(dst: usize, w: f32, scale: f32): bool {
     const u = reinterpret<u32>(w);
     store<u16>(dst, <u16>(w != w ? (u >> 16) | 0x40 : (u + 0x7fff + ((u >> 16) & 1)) >> 16));
     return true;
@@ -59,13 +66,15 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
 
 @final @unmanaged export class F16Weights {
   @inline rowBytes(): usize { return 16; }
+  @inline headBytes(): usize { return BIAS_BYTES; }
+  @inline startsAtBias(): bool { return true; }
   @inline widenFrom(): i32 { return 2; }
   @inline raw(p: usize): v128 { return v128.load(p); }
   @inline lo(raw: v128): v128 { return widenF16(i32x4.shl(raw, 16)); }
   @inline hi(p: usize, raw: v128): v128 { return widenF16(raw); }
   @inline column(c: i32): usize { return (<usize>(c & 3) << 2) | (<usize>(c >> 2) << 1); }
   /** Rounded to nearest-even; false for a weight that is not finite or overflows (|w| ≥ 65520 … rounds to ∞). */
-  @inline put(dst: usize, w: f32): bool {
+  @inline put(dst: usize, w: f32, scale: f32): bool {
     const u = reinterpret<u32>(w);
     const sign = (u >> 16) & 0x8000;
     const a = u & 0x7fff_ffff;
@@ -79,6 +88,37 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
       h = <u32>nearest(reinterpret<f32>(a) * 16777216.0);
     }
     store<u16>(dst, <u16>(sign | h));
+    return true;
+  }
+}
+
+/**
+ * The int8 scale of a weight row whose largest magnitude is maxAbs: float32(maxAbs / 127), one
+ * correctly rounded float32 division (0 for a zero row; not finite when the row is not).
+ */
+@inline export function int8Scale(maxAbs: f32): f32 {
+  return maxAbs / 127;
+}
+
+/** q = clamp(roundHalfEven(float32(w / scale)), −127, 127); 0 when scale is 0. */
+@inline export function int8Quantize(w: f32, scale: f32): i32 {
+  return scale == 0 ? 0 : <i32>max(<f32>-127, min(<f32>127, nearest(w / scale)));
+}
+
+@final @unmanaged export class Int8Weights {
+  @inline rowBytes(): usize { return 8; }
+  /** The bias, then the 8 columns' scales. */
+  @inline headBytes(): usize { return BIAS_BYTES << 1; }
+  @inline startsAtBias(): bool { return false; }
+  @inline widenFrom(): i32 { return 2; }
+  @inline raw(p: usize): v128 { return v128.load8x8_s(p); }
+  @inline lo(raw: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(raw)); }
+  @inline hi(p: usize, raw: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(raw)); }
+  @inline column(c: i32): usize { return <usize>c; }
+  /** q of w at its column's scale; false for a weight that is not finite. */
+  @inline put(dst: usize, w: f32, scale: f32): bool {
+    if (!isFinite(w)) return false;
+    store<i8>(dst, <i8>int8Quantize(w, scale));
     return true;
   }
 }
