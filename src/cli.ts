@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { init } from './index.node.js';
-import { WEIGHT_DTYPES, type WeightDtype } from './linear.js';
+import { COMPUTES, type Compute, WEIGHT_DTYPES, type WeightDtype } from './linear.js';
 
 const USAGE = `Usage: ffwd pack <model.safetensors | checkpoint dir> -o <out.safetensors> [options]
 
@@ -21,13 +21,13 @@ layer.save() of ffwd.feedForward.fromPretrained(files, config, { layer, sublayer
   --layer <N>              which layer (default 0)
   --sublayer               the whole sublayer (norms and residual as the family wires them), not the MLP alone
   --stack <name>           encoder | decoder (T5, Whisper, BART), text | vision (CLIP)
-  --dtype <dtype>          the weights' storage in the panels: ${WEIGHT_DTYPES.join(', ')} (default: what the checkpoint stores; int8 is not available yet)
+  --dtype <dtype>          the weights' storage in the panels: ${WEIGHT_DTYPES.join(', ')} (default: what the checkpoint stores)
+  --compute <compute>      ${COMPUTES.join(' | ')}: int8 computes with integer dot products on int8 weights (default f32)
   -h, --help               this text
 
 Exit codes: 0 written; 2 bad arguments, or files that cannot be read or built from (a one-line message on stderr).`;
 
 const STACKS = ['encoder', 'decoder', 'text', 'vision'];
-const LATER_DTYPES = ['int8'];
 
 /** A mistake in the command line or the files it names: one line on stderr, exit code 2. */
 class UsageError extends Error {}
@@ -40,6 +40,7 @@ interface PackArguments {
   sublayer: boolean;
   stack?: string;
   dtype?: WeightDtype;
+  compute?: Compute;
 }
 
 function parsePack(args: string[]): PackArguments | 'help' {
@@ -55,6 +56,7 @@ function parsePack(args: string[]): PackArguments | 'help' {
         sublayer: { type: 'boolean' },
         stack: { type: 'string' },
         dtype: { type: 'string' },
+        compute: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -72,12 +74,17 @@ function parsePack(args: string[]): PackArguments | 'help' {
   if (values.stack !== undefined && !STACKS.includes(values.stack)) {
     throw new UsageError(`--stack must be one of ${STACKS.join(', ')}, got '${values.stack}'`);
   }
-  const dtype = values.dtype;
-  if (dtype !== undefined && LATER_DTYPES.includes(dtype)) throw new UsageError(`--dtype '${dtype}' is not available yet: this ffwd stores ${WEIGHT_DTYPES.join(', ')} panels`);
+  const { dtype, compute } = values;
   if (dtype !== undefined && !(WEIGHT_DTYPES as string[]).includes(dtype)) {
-    throw new UsageError(`--dtype must be ${WEIGHT_DTYPES.map((d) => `'${d}'`).join(', ')} (${LATER_DTYPES.join(', ')}: not available yet), got '${dtype}'`);
+    throw new UsageError(`--dtype must be ${WEIGHT_DTYPES.map((d) => `'${d}'`).join(', ')}, got '${dtype}'`);
   }
-  return { input: positionals[0], output: values.output, config: values.config, layer, sublayer: values.sublayer ?? false, stack: values.stack, dtype: dtype as WeightDtype | undefined };
+  if (compute !== undefined && !(COMPUTES as string[]).includes(compute)) {
+    throw new UsageError(`--compute must be ${COMPUTES.map((d) => `'${d}'`).join(', ')}, got '${compute}'`);
+  }
+  return {
+    input: positionals[0], output: values.output, config: values.config, layer, sublayer: values.sublayer ?? false, stack: values.stack,
+    dtype: dtype as WeightDtype | undefined, compute: compute as Compute | undefined,
+  };
 }
 
 /** The bytes of `path`, or a UsageError naming it (`what`) and why it cannot be read. */
@@ -120,7 +127,7 @@ async function pack(options: PackArguments): Promise<string> {
   const ffwd = await init();
   let layer;
   try {
-    layer = ffwd.feedForward.fromPretrained(files, config, { layer: options.layer, sublayer: options.sublayer, stack: options.stack, dtype: options.dtype });
+    layer = ffwd.feedForward.fromPretrained(files, config, { layer: options.layer, sublayer: options.sublayer, stack: options.stack, dtype: options.dtype, compute: options.compute });
   } catch (error) {
     if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);
     throw error;
@@ -132,7 +139,7 @@ async function pack(options: PackArguments): Promise<string> {
     throw new UsageError(`cannot write '${options.output}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const shape = `${layer.inFeatures} → ${layer.hiddenFeatures} → ${layer.outFeatures}`;
-  return `wrote ${options.output}: ${layer.gated ? 'gated ' : ''}${layer.activation} MLP ${shape}, ${layer.down.dtype} weights, wiring ${layer.wiring}, ${bytes.length} bytes`;
+  return `wrote ${options.output}: ${layer.gated ? 'gated ' : ''}${layer.activation} MLP ${shape}, ${layer.down.dtype} weights${layer.down.compute === 'int8' ? ' (int8 compute)' : ''}, wiring ${layer.wiring}, ${bytes.length} bytes`;
 }
 
 /** Runs the command line `args` (without node and the script); returns the exit code. */

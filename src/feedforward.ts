@@ -10,7 +10,7 @@ import type { ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, describe } from './errors.js';
 import { GatedLinear, type GatedLinearOptions, type ProjectionOptions } from './gated.js';
-import { Linear, type SavedPanels, type WeightDtype } from './linear.js';
+import { type Compute, Linear, type SavedPanels, type WeightDtype } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 import { Norm, type NormKind, type NormOptions, type SavedParameters } from './norm.js';
 import { saveLayer } from './saved.js';
@@ -35,8 +35,10 @@ export interface FeedForwardOptions {
   /** The MLP's activation: default 'gelu' (plain) or 'silu' (gated). */
   activation?: ActivationId;
   slope?: number;
-  /** The weights' storage in every projection's panels: 'f32' (default), 'bf16' or 'f16' (LinearOptions.dtype). */
+  /** The weights' storage in every projection's panels: 'f32' (default), 'bf16', 'f16' or 'int8' (LinearOptions.dtype). */
   dtype?: WeightDtype;
+  /** 'f32' (default) or 'int8' for every projection (LinearOptions.compute; needs dtype 'int8'). */
+  compute?: Compute;
   /** How norms and the residual wrap the MLP (default 'mlp': the MLP alone). */
   wiring?: Wiring;
   /** The norm of 'pre_norm' / 'post_norm', the first one of 'sandwich'. */
@@ -72,7 +74,7 @@ export class FeedForward {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
     }
-    const { fc1, fc2, gate, up, gateUp, down, slope, dtype, wiring = 'mlp', norm, postNorm } = options;
+    const { fc1, fc2, gate, up, gateUp, down, slope, dtype, compute, wiring = 'mlp', norm, postNorm } = options;
     if (!WIRINGS.includes(wiring)) {
       throw new TypeError(`${where}: wiring must be one of ${WIRINGS.map((w) => `'${w}'`).join(', ')}, got ${describe(wiring)}`);
     }
@@ -100,9 +102,11 @@ export class FeedForward {
     try {
       const activation = options.activation ?? (gated ? 'silu' : 'gelu');
       this.first = make(gated
-        ? new GatedLinear(heap, { gate, up, gateUp, activation, slope, dtype } as GatedLinearOptions, where, saved?.first)
-        : new Linear(heap, { ...fc1!, activation, slope, dtype: fc1!.dtype ?? dtype }, `${where}: fc1`, saved?.first));
-      this.down = make(new Linear(heap, { ...second!, activation: 'identity', dtype: second!.dtype ?? dtype }, `${where}: ${secondName}`, saved?.down));
+        ? new GatedLinear(heap, { gate, up, gateUp, activation, slope, dtype, compute } as GatedLinearOptions, where, saved?.first)
+        : new Linear(heap, { ...fc1!, activation, slope, dtype: fc1!.dtype ?? dtype, compute: fc1!.compute ?? compute }, `${where}: fc1`, saved?.first));
+      this.down = make(new Linear(heap, {
+        ...second!, activation: 'identity', dtype: second!.dtype ?? dtype, compute: second!.compute ?? compute,
+      }, `${where}: ${secondName}`, saved?.down));
       if (this.down.inFeatures !== this.first.outFeatures) {
         throw new RangeError(`${where}: ${secondName}.inFeatures is ${this.down.inFeatures}, but the hidden layer has ${this.first.outFeatures} features`);
       }

@@ -5,7 +5,7 @@
 import { type ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, checkNumber, describe } from './errors.js';
-import { type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, dtypeCode, isTransposed, packWeight, Panels, type WeightDtype } from './linear.js';
+import { type Compute, type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, defaultDtype, dtypeCode, isTransposed, packWeight, Panels, type WeightDtype } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 
 /** One projection: weight [outFeatures, inFeatures] (or [in, out] with layout 'in_out'), optional bias. */
@@ -22,6 +22,8 @@ export interface GatedLinearOptions {
   activation?: ActivationId;
   /** The weights' storage in the panels, both halves (default 'f32'; see LinearOptions.dtype). */
   dtype?: WeightDtype;
+  /** 'f32' (default) or 'int8' (see LinearOptions.compute). */
+  compute?: Compute;
   slope?: number;
 }
 
@@ -40,6 +42,7 @@ export class GatedLinear {
   readonly slope: number;
   readonly hasBias: boolean;
   readonly dtype: WeightDtype;
+  readonly compute: Compute;
   readonly #heap: Heap;
   readonly #code: number;
   readonly #dtype: number;
@@ -52,7 +55,7 @@ export class GatedLinear {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
     }
-    const { gate, up, gateUp, activation = 'silu', slope = 0.01, dtype = 'f32' } = options;
+    const { gate, up, gateUp, activation = 'silu', slope = 0.01, compute = 'f32', dtype = defaultDtype(compute) } = options;
     checkNumber(where, 'slope', slope);
     this.#code = activationCode(heap, where, activation);
     if (this.#code === 0) throw new TypeError(`${where}: a gated MLP needs an activation, got 'identity'`);
@@ -89,7 +92,8 @@ export class GatedLinear {
     this.hasBias = saved?.hasBias ?? (hasBias(gateUp) || hasBias(gate) || hasBias(up));
 
     this.dtype = dtype;
-    this.#dtype = dtypeCode(heap, where, dtype);
+    this.compute = compute;
+    this.#dtype = dtypeCode(heap, where, dtype, compute);
     const half = heap.exports.packedBytes(inFeatures, hidden, this.#dtype) >>> 0;
     this.#panels = new Panels(heap, 2 * half, saved);
     if (saved !== undefined) return;
@@ -97,10 +101,10 @@ export class GatedLinear {
       const gatePart = { first: 0, count: hidden, packed };
       const upPart = { first: 0, count: hidden, packed: packed + half };
       if (gateUp !== undefined) {
-        packWeight(heap, where, { ...gateUp, dtype }, [gatePart, { ...upPart, first: hidden }], { weight: 'gateUp.weight', bias: 'gateUp.bias' });
+        packWeight(heap, where, { ...gateUp, dtype, compute }, [gatePart, { ...upPart, first: hidden }], { weight: 'gateUp.weight', bias: 'gateUp.bias' });
       } else {
-        packWeight(heap, where, { ...gate!, dtype }, [gatePart], { weight: 'gate.weight', bias: 'gate.bias' });
-        packWeight(heap, where, { ...up!, dtype }, [upPart], { weight: 'up.weight', bias: 'up.bias' });
+        packWeight(heap, where, { ...gate!, dtype, compute }, [gatePart], { weight: 'gate.weight', bias: 'gate.bias' });
+        packWeight(heap, where, { ...up!, dtype, compute }, [upPart], { weight: 'up.weight', bias: 'up.bias' });
       }
     });
   }

@@ -8,17 +8,45 @@ import { type Heap, MAX_ELEMENTS, type Tensor } from './memory.js';
 import { saveLayer } from './saved.js';
 import { type Weights, withWeights } from './weights.js';
 
-/** How a layer keeps its weights in its packed panels: float32, or 16 bits (widened in registers by the GEMM). */
-export type WeightDtype = 'f32' | 'bf16' | 'f16';
-export const WEIGHT_DTYPES: readonly WeightDtype[] = ['f32', 'bf16', 'f16'];
+/**
+ * How a layer keeps its weights in its packed panels: float32, 16 bits (widened in registers by the
+ * GEMM), or int8 with a float32 scale per output row.
+ */
+export type WeightDtype = 'f32' | 'bf16' | 'f16' | 'int8';
+export const WEIGHT_DTYPES: readonly WeightDtype[] = ['f32', 'bf16', 'f16', 'int8'];
 
-/** Checks `dtype` and gives its code for the kernels (the module's `WeightDtype.*` exports). */
-export function dtypeCode(heap: Heap, where: string, dtype: unknown): number {
+/** How the GEMM computes: float32 (every dtype), or integer dot products on int8 weights and per-row int8 inputs. */
+export type Compute = 'f32' | 'int8';
+export const COMPUTES: readonly Compute[] = ['f32', 'int8'];
+
+/**
+ * Checks `dtype` and `compute` and gives their code for the kernels (the module's `WeightDtype.*`
+ * exports: INT8_DOT is int8 weights computed with integer dot products).
+ */
+export function dtypeCode(heap: Heap, where: string, dtype: unknown, compute: unknown = 'f32'): number {
   if (!WEIGHT_DTYPES.includes(dtype as WeightDtype)) {
     throw new TypeError(`${where}: dtype must be one of ${WEIGHT_DTYPES.map((d) => `'${d}'`).join(', ')}, got ${describe(dtype)}`);
   }
-  return ((heap.exports as unknown as Record<string, WebAssembly.Global>)[`WeightDtype.${(dtype as string).toUpperCase()}`]).value as number;
+  if (!COMPUTES.includes(compute as Compute)) {
+    throw new TypeError(`${where}: compute must be one of ${COMPUTES.map((d) => `'${d}'`).join(', ')}, got ${describe(compute)}`);
+  }
+  if (compute === 'int8' && dtype !== 'int8') {
+    throw new TypeError(`${where}: compute 'int8' (integer dot products) needs dtype 'int8', got dtype '${dtype as string}'`);
+  }
+  const name = compute === 'int8' ? 'INT8_DOT' : (dtype as string).toUpperCase();
+  return ((heap.exports as unknown as Record<string, WebAssembly.Global>)[`WeightDtype.${name}`]).value as number;
 }
+
+/** The dtype of weights given as arrays when none is asked for: 'f32', or 'int8' for int8 compute. */
+export const defaultDtype = (compute: unknown): WeightDtype => (compute === 'int8' ? 'int8' : 'f32');
+
+/** What a dtype's panels cannot hold, for the error naming the weight. */
+const UNREPRESENTABLE: Record<WeightDtype, string> = {
+  f32: 'is not finite',
+  bf16: 'is not finite',
+  f16: 'is out of its range (its largest finite value is 65504)',
+  int8: 'is not finite (an int8 row is scaled by its largest |weight|)',
+};
 
 /** How a weight is stored: 'out_in' = [outFeatures, inFeatures] (nn.Linear), 'in_out' = [inFeatures, outFeatures] (GPT-2's Conv1D). */
 export type Layout = 'out_in' | 'in_out';
@@ -36,8 +64,13 @@ export interface LinearOptions {
   slope?: number;
   /** 'out_in' (default, nn.Linear) or 'in_out' (Conv1D: y = x·W + b, W [inFeatures, outFeatures]), packed as it is. */
   layout?: Layout;
-  /** The weights' storage in the panels: 'f32' (default), 'bf16' or 'f16' (each weight rounded to nearest-even). */
+  /**
+   * The weights' storage in the panels: 'f32' (default), 'bf16' or 'f16' (each weight rounded to
+   * nearest-even), or 'int8' (each output row quantised symmetrically: README, int8 weights).
+   */
   dtype?: WeightDtype;
+  /** 'f32' (default): float32 arithmetic; 'int8': x quantised per row, integer dot products (dtype 'int8', its default then). */
+  compute?: Compute;
 }
 
 export const MAX_FEATURES = 1 << 20;
@@ -79,8 +112,8 @@ export function packWeight(
 ): void {
   const { inFeatures, outFeatures } = spec;
   const transposed = isTransposed(where, spec.layout);
-  const dtype = spec.dtype ?? 'f32';
-  const code = dtypeCode(heap, where, dtype);
+  const dtype = spec.dtype ?? defaultDtype(spec.compute);
+  const code = dtypeCode(heap, where, dtype, spec.compute);
   const why = transposed ? 'inFeatures · outFeatures' : 'outFeatures · inFeatures';
   const packAll = (w: number, b: number) => {
     for (const { first, count, packed } of parts) {
@@ -88,7 +121,7 @@ export function packWeight(
       if (bad >= 0) {
         const index = bad + first * inFeatures;
         const value = new Float32Array(heap.buffer, w, inFeatures * outFeatures)[index];
-        throw new RangeError(`${where}: ${names.weight}[${index}] is ${value}, which ${dtype} cannot hold (its largest finite value is 65504)`);
+        throw new RangeError(`${where}: ${names.weight}[${index}] is ${value}, which ${dtype} panels cannot hold: it ${UNREPRESENTABLE[dtype]}`);
       }
     }
   };
@@ -170,6 +203,7 @@ export class Linear {
   readonly hasBias: boolean;
   readonly layout: Layout;
   readonly dtype: WeightDtype;
+  readonly compute: Compute;
   readonly #heap: Heap;
   readonly #code: number;
   readonly #dtype: number;
@@ -193,8 +227,9 @@ export class Linear {
     this.hasBias = saved?.hasBias ?? (bias !== undefined && bias !== null);
     this.layout = isTransposed(where, options.layout) ? 'in_out' : 'out_in';
 
-    this.dtype = options.dtype ?? 'f32';
-    this.#dtype = dtypeCode(heap, where, this.dtype);
+    this.compute = options.compute ?? 'f32';
+    this.dtype = options.dtype ?? defaultDtype(this.compute);
+    this.#dtype = dtypeCode(heap, where, this.dtype, this.compute);
     this.#panels = new Panels(heap, heap.exports.packedBytes(inFeatures, outFeatures, this.#dtype) >>> 0, saved);
     if (saved === undefined) this.#panels.fill((packed) => packWeight(heap, where, options, [{ first: 0, count: outFeatures, packed }]));
   }

@@ -11,11 +11,13 @@
 //                       tensor starts 64-byte aligned in the file; the JSON header is padded with spaces
 //                       so that the data section starts 64-byte aligned too.
 // <part> is '' (a Linear), 'first.' / 'down.' / 'norm.' / 'postNorm.' (a FeedForward), 'layers.<i>.'
-// (a Sequential). The weight dtype sets the panels' element type (f32 → F32 today; 16-bit and int8
-// panels keep the geometry and add their element type, int8 its scales, under the same names).
+// (a Sequential). The weight dtype sets the panels' element type: F32 as above; BF16 / F16
+// [panels, 16 + 8·inFeatures] (the float32 bias row as 16 halves, then the k-rows); I8 [panels, bytes
+// per panel] for int8 (its head of float32 bias and scales, then the k-rows, in the layout of its
+// compute: metadata 'compute').
 import { FeedForward, type FeedForwardOptions, type SavedParts, type SublayerNorm } from './feedforward.js';
 import { GatedLinear } from './gated.js';
-import { Linear, type LinearOptions, type SavedPanels, type Storage, WEIGHT_DTYPES, type WeightDtype } from './linear.js';
+import { type Compute, Linear, type LinearOptions, type SavedPanels, type Storage, WEIGHT_DTYPES, type WeightDtype } from './linear.js';
 import type { Heap } from './memory.js';
 import { Norm, type SavedParameters } from './norm.js';
 import { type Header, parseHeader, toBytes } from './safetensors.js';
@@ -25,8 +27,8 @@ export const FORMAT = 'ffwd';
 export const FORMAT_VERSION = '1';
 /** Every tensor starts at a multiple of this in the file: a cache line, as the layers' own blocks in WASM memory. */
 const ALIGNMENT = 64;
-/** The safetensors element type of the panels for each weight dtype (int8 comes later). */
-const PANEL_DTYPES: Record<WeightDtype, string> = { f32: 'F32', bf16: 'BF16', f16: 'F16' };
+/** The safetensors element type of the panels for each weight dtype, and its bytes. */
+const PANEL_DTYPES: Record<WeightDtype, [string, number]> = { f32: ['F32', 4], bf16: ['BF16', 2], f16: ['F16', 2], int8: ['I8', 1] };
 /** The file's `dtype` when its projections do not all share one. */
 const MIXED = 'mixed';
 const FNV_BASIS = 0x811c9dc5;
@@ -65,12 +67,13 @@ function storedOf(prefix: string, part: Part): Stored[] {
     const rows = Number(part.hasWeight) + Number(part.hasBias);
     return rows === 0 ? [] : [{ name: `${prefix}parameters`, dtype: 'F32', shape: [rows, part.n], storage }];
   }
-  // A float32 panel is [bias row, k-rows] of 8 floats; a 16-bit one the 8-float bias row, then 8 weights
-  // per k-row (assembly/gemm/weights.ts): 16 + 8·inFeatures elements of 2 bytes.
+  // A float32 panel is [bias row, k-rows] of 8 floats; the others are a run of elements
+  // (assembly/gemm/weights.ts): for 16 bits 16 + 8·inFeatures.
   const count = Math.ceil(part.outFeatures / 8);
-  const panels = part.dtype === 'f32' ? [count, part.inFeatures + 1, 8] : [count, 16 + 8 * part.inFeatures];
-  const shape = part instanceof GatedLinear ? [2, ...panels] : panels;
-  return [{ name: `${prefix}panels`, dtype: PANEL_DTYPES[part.dtype], shape, storage }];
+  const halves = part instanceof GatedLinear ? 2 : 1;
+  const [dtype, size] = PANEL_DTYPES[part.dtype];
+  const panels = part.dtype === 'f32' ? [count, part.inFeatures + 1, 8] : [count, storage.bytes / (halves * count * size)];
+  return [{ name: `${prefix}panels`, dtype, shape: halves === 2 ? [2, ...panels] : panels, storage }];
 }
 
 /** The parts of a layer with the prefix of each. */
@@ -108,6 +111,7 @@ function projectionMetadata(p: Linear | GatedLinear, prefix: string): Metadata {
     [`${prefix}outFeatures`]: String(p.outFeatures),
     [`${prefix}hasBias`]: String(p.hasBias),
     [`${prefix}dtype`]: p.dtype,
+    [`${prefix}compute`]: p.compute,
   };
   if (p instanceof Linear) keys[`${prefix}layout`] = p.layout;
   return keys;
@@ -218,6 +222,7 @@ const projectionFrom = (r: MetadataReader, prefix: string, withLayout: boolean) 
   inFeatures: r.number(`${prefix}inFeatures`),
   outFeatures: r.number(`${prefix}outFeatures`),
   dtype: r.text(`${prefix}dtype`) as WeightDtype,
+  compute: (r.has(`${prefix}compute`) ? r.text(`${prefix}compute`) : 'f32') as Compute, // (files saved before int8 have none)
   ...(withLayout ? { layout: r.text(`${prefix}layout`) as never } : {}),
 });
 
@@ -254,6 +259,7 @@ function feedForwardFrom(heap: Heap, r: MetadataReader, place: Placement): FeedF
     ...(gated ? { gate: first, up: first, down } : { fc1: first, fc2: down }) as FeedForwardOptions,
     ...activationFrom(r, ''),
     dtype: first.dtype,
+    compute: first.compute,
     wiring: r.text('wiring') as never,
     norm,
     postNorm,

@@ -36,6 +36,8 @@ const PACKED = [
   // one file, its config.json read from beside it
   { name: 'gpt2', args: ['gpt2/model.safetensors'], files: ['model.safetensors'], options: {} },
   // an encoder–decoder's decoder, the config given explicitly
+  // int8 weights quantised from a BF16 checkpoint
+  { name: 'llama', args: ['llama/model.safetensors', '--dtype', 'int8', '--sublayer'], files: ['model.safetensors'], options: { dtype: 'int8', sublayer: true } },
   { name: 't5', args: ['t5/model.safetensors', '--config', join(FAMILIES, 't5/config.json'), '--stack', 'decoder', '--sublayer', '--dtype', 'f32'], files: ['model.safetensors'], options: { stack: 'decoder', sublayer: true } },
 ];
 
@@ -45,7 +47,7 @@ describe('ffwd pack', () => {
     const { status, stdout, stderr } = await ffwd('pack', join(FAMILIES, args[0]), ...args.slice(1), '-o', target);
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^wrote .*${name}\\.safetensors: .* MLP 72 → 200 → 72, (f32|bf16|f16) weights, wiring .*, \\d+ bytes\\n$`));
+    expect(stdout).toMatch(new RegExp(`^wrote .*${name}\\.safetensors: .* MLP 72 → 200 → 72, (f32|bf16|f16|int8) weights( \\(int8 compute\\))?, wiring .*, \\d+ bytes\\n$`));
     for (const build of BUILDS) {
       const f = await instance(build);
       const config = JSON.parse(read(`${name}/config.json`).toString('utf8'));
@@ -64,7 +66,7 @@ describe('ffwd pack', () => {
     for (const args of [['--help'], ['pack', '--help'], ['pack', '-h']]) {
       const { status, stdout } = await ffwd(...args);
       expect(status).toBe(0);
-      for (const option of ['-o, --output', '--config', '--layer', '--sublayer', '--stack', '--dtype', 'encoder | decoder', 'text | vision', 'bf16']) {
+      for (const option of ['-o, --output', '--config', '--layer', '--sublayer', '--stack', '--dtype', '--compute', 'encoder | decoder', 'text | vision', 'bf16', 'int8']) {
         expect(stdout, `${args.join(' ')}: ${option}`).toContain(option);
       }
     }
@@ -72,8 +74,9 @@ describe('ffwd pack', () => {
 
   const gpt2 = join(FAMILIES, 'gpt2/model.safetensors');
   it.concurrent.each([
-    [['pack', gpt2, '-o', join(out, 'x'), '--dtype', 'int8'], /^ffwd pack: --dtype 'int8' is not available yet: this ffwd stores f32, bf16, f16 panels$/],
-    [['pack', gpt2, '-o', join(out, 'x'), '--dtype', 'f64'], /^ffwd pack: --dtype must be 'f32', 'bf16', 'f16' \(int8: not available yet\), got 'f64'$/],
+    [['pack', gpt2, '-o', join(out, 'x'), '--dtype', 'f64'], /^ffwd pack: --dtype must be 'f32', 'bf16', 'f16', 'int8', got 'f64'$/],
+    [['pack', gpt2, '-o', join(out, 'x'), '--compute', 'f16'], /^ffwd pack: --compute must be 'f32', 'int8', got 'f16'$/],
+    [['pack', gpt2, '-o', join(out, 'x'), '--dtype', 'bf16', '--compute', 'int8'], /^ffwd pack: .*compute 'int8' \(integer dot products\) needs dtype 'int8', got dtype 'bf16'$/],
     [['pack', gpt2, '-o', join(out, 'x'), '--layer', '1.5'], /^ffwd pack: --layer must be an integer ≥ 0, got '1.5'$/],
     [['pack', gpt2, '-o', join(out, 'x'), '--layer', '7'], /^ffwd pack: .*options.layer is 7, but the config has 2 layers$/],
     [['pack', gpt2, '-o', join(out, 'x'), '--stack', 'middle'], /^ffwd pack: --stack must be one of encoder, decoder, text, vision, got 'middle'$/],

@@ -108,9 +108,9 @@ describe.each(BUILDS)('16-bit weights (%s build)', (build) => {
       weight.fill(1);
       weight[index] = value;
       expect(() => f.linear({ weight, inFeatures: 4, outFeatures: 3, dtype: 'f16' })).toThrow(
-        new RegExp(`weight\\[${index}\\] is ${value}, which f16 cannot hold`));
+        new RegExp(`weight\\[${index}\\] is ${value}, which f16 panels cannot hold: it is out of its range`));
     }
-    expect(() => f.linear({ weight: [1], inFeatures: 1, outFeatures: 1, dtype: 'f64' as never })).toThrow(/dtype must be one of 'f32', 'bf16', 'f16', got string "f64"/);
+    expect(() => f.linear({ weight: [1], inFeatures: 1, outFeatures: 1, dtype: 'f64' as never })).toThrow(/dtype must be one of 'f32', 'bf16', 'f16', 'int8', got string "f64"/);
     expect(f.heap.exports.heapSize()).toBe(held);
     const largest = f.linear({ weight: Float32Array.of(65519, -65519), inFeatures: 2, outFeatures: 1, dtype: 'f16' }); // rounds to 65504
     expect(largest.forward(new Float32Array([1, 0]), 1)[0]).toBe(65504);

@@ -119,7 +119,7 @@ describe.each(BUILDS)('save and load (%s build)', (build) => {
     const { json, dataStart } = headerOf(file);
     const { checksum, ...metadata } = json.__metadata__;
     expect(metadata).toEqual({
-      format: 'ffwd', version: '1', dtype: 'f32', kind: 'linear', inFeatures: '5', outFeatures: '7', hasBias: 'true',
+      format: 'ffwd', version: '1', dtype: 'f32', kind: 'linear', inFeatures: '5', outFeatures: '7', hasBias: 'true', compute: 'f32',
       layout: 'out_in', activation: 'leaky_relu', slope: '0.25',
     });
     expect(checksum).toMatch(/^[0-9a-f]{8}$/);
@@ -178,8 +178,8 @@ describe.each(BUILDS)('save and load (%s build)', (build) => {
     const { checksum, ...metadata } = json.__metadata__;
     expect(metadata).toEqual({
       format: 'ffwd', version: '1', dtype: 'f32', kind: 'feedForward', gated: 'true', wiring: 'sandwich', activation: 'gelu_pytorch_tanh', slope: '0.01',
-      'first.inFeatures': '5', 'first.outFeatures': '7', 'first.hasBias': 'false', 'first.dtype': 'f32',
-      'down.inFeatures': '7', 'down.outFeatures': '5', 'down.hasBias': 'true', 'down.dtype': 'f32', 'down.layout': 'out_in',
+      'first.inFeatures': '5', 'first.outFeatures': '7', 'first.hasBias': 'false', 'first.dtype': 'f32', 'first.compute': 'f32',
+      'down.inFeatures': '7', 'down.outFeatures': '5', 'down.hasBias': 'true', 'down.dtype': 'f32', 'down.compute': 'f32', 'down.layout': 'out_in',
       'norm.kind': 'rms', 'norm.eps': '0.000001', 'norm.offset': '1', 'norm.hasWeight': 'true', 'norm.hasBias': 'false',
       'postNorm.kind': 'rms', 'postNorm.eps': '0.00001', 'postNorm.offset': '0', 'postNorm.hasWeight': 'true', 'postNorm.hasBias': 'false',
     });
@@ -322,7 +322,7 @@ describe('ffwd.load refuses bad files (simd build)', () => {
     expectRefused(f, editHeader(file, '"shape":[1,6,8]', '"shape":[1,8,6]'), RangeError, /tensor 'first.panels' is F32\[1, 8, 6\].* metadata makes it F32\[1, 6, 8\]/);
     expectRefused(f, editHeader(file, '"wiring":"post_norm"', '"wiring":"pre_normX"'), RangeError, /describes no layer ffwd can build: feedForward: wiring must be one of/);
     expectRefused(f, editHeader(file, '"first.hasBias":"true"', '"first.hasBias":"yes!"'), RangeError, /'first.hasBias' is "yes!", expected 'true' or 'false'/);
-    expectRefused(f, editHeader(file, '"dtype":"f32"', '"dtype":"i08"'), RangeError, /weight dtype is "i08"; this ffwd reads 'f32', 'bf16', 'f16', 'mixed'/);
+    expectRefused(f, editHeader(file, '"dtype":"f32"', '"dtype":"i08"'), RangeError, /weight dtype is "i08"; this ffwd reads 'f32', 'bf16', 'f16', 'int8', 'mixed'/);
     expectRefused(f, editHeader(file, '"norm.kind"', '"norm.xind"'), RangeError, /wiring 'post_norm' needs a norm/);
   });
 

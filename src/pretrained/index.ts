@@ -4,7 +4,7 @@ import { activationName } from '../activations.js';
 import { describe } from '../errors.js';
 import { FeedForward, type FeedForwardOptions, type SublayerNorm } from '../feedforward.js';
 import type { ProjectionOptions } from '../gated.js';
-import type { Layout, WeightDtype } from '../linear.js';
+import type { Compute, Layout, WeightDtype } from '../linear.js';
 import type { Heap, Tensor } from '../memory.js';
 import { Checkpoint, type CheckpointFiles } from './checkpoint.js';
 import { type Config, FAMILIES, type Family } from './families.js';
@@ -18,13 +18,15 @@ export interface PretrainedOptions {
   stack?: string;
   /** The weights' storage in the panels (LinearOptions.dtype); default: what the file stores (F32, BF16, F16). */
   dtype?: WeightDtype;
+  /** 'f32' (default) or 'int8' (LinearOptions.compute; needs dtype 'int8'). */
+  compute?: Compute;
 }
 
 const WHERE = 'feedForward.fromPretrained';
 
-function checkOptions(family: Family, modelType: string, options: unknown): Required<Omit<PretrainedOptions, 'dtype'>> & Pick<PretrainedOptions, 'dtype'> {
+function checkOptions(family: Family, modelType: string, options: unknown): Required<Omit<PretrainedOptions, 'dtype' | 'compute'>> & Pick<PretrainedOptions, 'dtype' | 'compute'> {
   if (options === null || typeof options !== 'object') throw new TypeError(`${WHERE}: options must be an object, got ${describe(options)}`);
-  const { layer = 0, sublayer = false, stack, dtype } = options as PretrainedOptions;
+  const { layer = 0, sublayer = false, stack, dtype, compute } = options as PretrainedOptions;
   if (typeof layer !== 'number' || !Number.isInteger(layer) || layer < 0) {
     throw new TypeError(`${WHERE}: options.layer must be an integer ≥ 0, got ${describe(layer)}`);
   }
@@ -35,7 +37,7 @@ function checkOptions(family: Family, modelType: string, options: unknown): Requ
       ? `${WHERE}: options.stack must be ${stacks.map((s) => `'${s}'`).join(' or ')} for '${modelType}', got ${describe(stack)}`
       : `${WHERE}: '${modelType}' has one stack of layers; options.stack must be left out, got ${describe(stack)}`);
   }
-  return { layer, sublayer, stack: stack ?? stacks[0] ?? '', dtype };
+  return { layer, sublayer, stack: stack ?? stacks[0] ?? '', dtype, compute };
 }
 
 /** The config value under `key` as an activation ffwd knows, or a TypeError naming the key. */
@@ -86,7 +88,7 @@ const PROJECTIONS = ['fc1', 'fc2', 'gate', 'up', 'gateUp', 'down'] as const;
 /** ffwd.feedForward.fromSafetensors: the MLP from the `${name}.weight` / `${name}.bias` tensors of a file. */
 export function fromSafetensors(
   heap: Heap, files: CheckpointFiles, names: unknown,
-  options: Pick<FeedForwardOptions, 'activation' | 'slope' | 'dtype'> & { layout?: Layout } = {},
+  options: Pick<FeedForwardOptions, 'activation' | 'slope' | 'dtype' | 'compute'> & { layout?: Layout } = {},
 ): FeedForward {
   const where = 'feedForward.fromSafetensors';
   if (names === null || typeof names !== 'object') throw new TypeError(`${where}: names must be an object such as { fc1: 'fc1', fc2: 'fc2' }, got ${describe(names)}`);
@@ -100,7 +102,7 @@ export function fromSafetensors(
   return withCheckpoint(heap, where, files, (checkpoint, open) => {
     const specs = Object.fromEntries(given.map((k) => [k, projectionFrom(checkpoint, where, (names as Record<string, string>)[k], layout, open)]));
     const stored = given.length ? checkpoint.weightDtype(checkpoint.require(`${(names as Record<string, string>)[given[0]]}.weight`)) : 'f32';
-    return new FeedForward(heap, { ...specs, ...rest, dtype: dtype ?? stored }, where);
+    return new FeedForward(heap, { ...specs, ...rest, dtype: dtype ?? (rest.compute === 'int8' ? 'int8' : stored) }, where);
   });
 }
 
@@ -113,7 +115,7 @@ export function fromPretrained(heap: Heap, files: CheckpointFiles, config: unkno
   if (family === undefined) {
     throw new TypeError(`${WHERE}: config.model_type is ${describe(modelType)}; supported: ${Object.keys(FAMILIES).join(', ')}`);
   }
-  const { layer, sublayer, stack, dtype } = checkOptions(family, modelType as string, options);
+  const { layer, sublayer, stack, dtype, compute } = checkOptions(family, modelType as string, options);
   const settings = family.settings ? family.settings(config as Config, stack) : (config as Config);
   const layers = family.layers(settings, stack);
   if (layers !== undefined && layer >= layers) {
@@ -138,7 +140,8 @@ export function fromPretrained(heap: Heap, files: CheckpointFiles, config: unkno
       return spec;
     };
     const first = 'fc1' in names ? names.fc1 : 'gate' in names ? names.gate : names.gateUp;
-    const mlp: FeedForwardOptions = { activation: activation as never, dtype: dtype ?? checkpoint.weightDtype(checkpoint.require(`${path}.${first}.weight`)) };
+    const stored = checkpoint.weightDtype(checkpoint.require(`${path}.${first}.weight`));
+    const mlp: FeedForwardOptions = { activation: activation as never, compute, dtype: dtype ?? (compute === 'int8' ? 'int8' : stored) };
     if ('fc1' in names) {
       mlp.fc1 = projection(names.fc1, intermediate, hidden);
       mlp.fc2 = projection(names.fc2, hidden, mlp.fc1.outFeatures);
