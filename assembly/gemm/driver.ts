@@ -56,6 +56,8 @@ const CHUNK_STRIPS = 32;
 /** The most bytes of packed x a chunk's K block holds (16·k bytes per strip): half of L2. */
 const SCRATCH_BYTES = 512 << 10;
 const COLUMNS: usize = NR * 4; // bytes of one panel's columns in a row of y (and of a float32 k-row)
+/** The most k-rows of a panel block widened to float32 at once (its bytes: half the packed x's). */
+const WIDE_ROWS = <i32>(SCRATCH_BYTES >> 5);
 
 /** Bytes of packed x the scratch holds for rows of inF floats. */
 @inline function packedXBytes(inF: i32): usize {
@@ -67,7 +69,7 @@ const COLUMNS: usize = NR * 4; // bytes of one panel's columns in a row of y (an
  * best): packed x, and for 16-bit and int8 weights one panel's K block widened to float32 (see gemmOf).
  */
 export function linearScratchBytes(inF: i32, dtype: i32): i32 {
-  const wide = dtype == WeightDtype.F32 ? 0 : BIAS_BYTES + <usize>min(inF, SCRATCH_BYTES >> 5) * COLUMNS;
+  const wide = dtype == WeightDtype.F32 ? 0 : BIAS_BYTES + <usize>min(inF, WIDE_ROWS) * COLUMNS;
   return <i32>(((packedXBytes(inF) + 63) & ~63) + wide);
 }
 
@@ -208,7 +210,7 @@ function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF
   // A chunk's packed x slice fills at most the scratch: K is cut into blocks of equal size (no
   // short last block) when the chunk's whole rows do not fit.
   const chunk = max(1, min(strips, CHUNK_STRIPS));
-  const kMax = SCRATCH_BYTES / (chunk << 4);
+  const kMax = min(SCRATCH_BYTES / (chunk << 4), format.widenFrom() <= chunk ? WIDE_ROWS : i32.MAX_VALUE);
   const kBlocks = strips > 0 ? (inF + kMax - 1) / kMax : 1;
   const kb = (inF + kBlocks - 1) / kBlocks;
   const packX = scratch != 0;
