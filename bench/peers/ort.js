@@ -30,6 +30,8 @@ const GRAPHS = {
   quick_gelu: (x, y) => [node('QuickGelu', [x], [y], { domain: MS, attributes: { alpha: 1.702 } })],
 };
 const OPSETS = { '': 20, [MS]: 1 };
+/** The quantised op path the bench times (see quantizedLayers; both paths run in this build). */
+export const QUANTIZED = 'DynamicQuantizeMatMul';
 
 export const DESCRIPTION = 'onnxruntime-web WASM EP; opset-20 Gelu; Float32Array in/out incl. copies';
 
@@ -68,6 +70,14 @@ export async function create({ threads = 1 } = {}) {
     },
     layers(layers, x, batch) {
       const bytes = layersModel({ layers, activationNodes: (id, a, b) => GRAPHS[id](a, b), opsets: OPSETS });
+      return runner(bytes, x.subarray(0, batch * layers[0].inFeatures), [batch, layers[0].inFeatures]);
+    },
+    /**
+     * The stack dynamically quantised (onnx.js layersModel `quantized`: 'DynamicQuantizeMatMul', the
+     * default, or 'MatMulInteger'); int8 weights per output column, x per tensor uint8 at run time.
+     */
+    quantizedLayers(layers, x, batch, quantized = QUANTIZED) {
+      const bytes = layersModel({ layers, activationNodes: (id, a, b) => GRAPHS[id](a, b), opsets: OPSETS, quantized });
       return runner(bytes, x.subarray(0, batch * layers[0].inFeatures), [batch, layers[0].inFeatures]);
     },
     swiglu(weights, x, batch, sublayer) {
