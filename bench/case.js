@@ -14,7 +14,9 @@ const short = (error) => String(error?.message ?? error).split('\n')[0].slice(0,
  * per implementation that has it: { key, ms, maxAbs, maxScaled, ok, reps, samples } or { key, error }.
  * With `variants` ([{ id, prepare, reference }]) every implementation runs every variant, all timed in
  * the same rounds (so their ratios are not at the mercy of the machine's load between cases), and each
- * result also carries its `variant`.
+ * result also carries its `variant`. A variant may also bring its own `tolerance`, and `measure(y)`
+ * (fields added to its result from the output after timing, e.g. an error metric against another
+ * reference); a runner's `bytes` (the layers' size) is passed on too.
  */
 export async function runCase({ impls, prepare, reference, variants = [{ id: undefined, prepare, reference }], tolerance, timing }) {
   const results = [];
@@ -29,7 +31,10 @@ export async function runCase({ impls, prepare, reference, variants = [{ id: und
         s = asSampler(impl, runner);
         if (s === null) continue;
         const check = compare(await s.output(), variant.reference);
-        contenders.push({ label: impl.key, tag, reference: variant.reference, sampler: s, check, api: runner.api, settleMs: impl.threads > 1 ? SETTLE_MS : 0 });
+        contenders.push({
+          label: impl.key, tag, reference: variant.reference, tolerance: variant.tolerance ?? tolerance, measure: variant.measure,
+          sampler: s, check, api: runner.api, bytes: runner.bytes, settleMs: impl.threads > 1 ? SETTLE_MS : 0,
+        });
       } catch (error) {
         results.push({ key: impl.key, ...tag, error: short(error) });
         await s?.release().catch(() => {});
@@ -38,12 +43,14 @@ export async function runCase({ impls, prepare, reference, variants = [{ id: und
   }
   const timed = await roundRobin(contenders, timing);
   for (const [i, c] of contenders.entries()) {
-    const after = compare(await c.sampler.output(), c.reference);
+    const y = await c.sampler.output();
+    const after = compare(y, c.reference);
+    const measured = c.measure ? c.measure(y) : {};
     await c.sampler.release();
     const maxAbs = Math.max(c.check.maxAbs, after.maxAbs);
     const maxScaled = Math.max(c.check.maxScaled, after.maxScaled);
     const { ms, best, reps, samples } = timed[i];
-    results.push({ key: c.label, ...c.tag, ms, best, reps, samples, maxAbs, maxScaled, ok: maxScaled <= tolerance, ...(c.api ? { api: c.api } : {}) });
+    results.push({ key: c.label, ...c.tag, ms, best, reps, samples, maxAbs, maxScaled, ok: maxScaled <= c.tolerance, ...(c.api ? { api: c.api } : {}), ...(c.bytes !== undefined ? { bytes: c.bytes } : {}), ...measured });
   }
   return results;
 }

@@ -20,14 +20,17 @@ export async function instance(build, threads = 1) {
   return instances.get(key);
 }
 
+/** The storage options of a layer, as given (dtype: the weights' storage; compute: 'int8' quantises x too). */
+const storageOf = ({ dtype, compute }) => ({ ...(dtype ? { dtype } : {}), ...(compute ? { compute } : {}) });
+
 /** Each layer as an ffwd option object (activation omitted when the layer has none). */
-const layerOptions = ({ weight, bias, inFeatures, outFeatures, activation, dtype }) => ({
+const layerOptions = ({ weight, bias, inFeatures, outFeatures, activation, ...rest }) => ({
   weight,
   bias,
   inFeatures,
   outFeatures,
   ...(activation ? { activation } : {}),
-  ...(dtype ? { dtype } : {}),
+  ...storageOf(rest),
 });
 
 /**
@@ -36,7 +39,7 @@ const layerOptions = ({ weight, bias, inFeatures, outFeatures, activation, dtype
  */
 function buildModel(f, layers) {
   if (layers.length === 2 && layers[0].activation && !layers[1].activation) {
-    const [fc1, fc2] = layers.map(({ weight, bias, inFeatures, outFeatures, dtype }) => ({ weight, bias, inFeatures, outFeatures, ...(dtype ? { dtype } : {}) }));
+    const [fc1, fc2] = layers.map(({ weight, bias, inFeatures, outFeatures, ...rest }) => ({ weight, bias, inFeatures, outFeatures, ...storageOf(rest) }));
     return { api: 'feedForward', parts: [f.feedForward({ fc1, fc2, activation: layers[0].activation })] };
   }
   return { api: 'linear', parts: layers.map((l) => f.linear(layerOptions(l))) };
@@ -88,7 +91,9 @@ export async function create({ build, copy = false, threads = 1, instance: given
         const y = call();
         return y instanceof Float32Array ? y : y.data;
       };
-      return { call, output, api: model.api, release: () => release(...model.parts, ...outs, copy ? null : xt) };
+      // The layers' own size (panels: weights, biases, int8 scales), where the build reports it.
+      const bytes = model.parts.every((p) => Number.isFinite(p.bytes)) ? model.parts.reduce((s, p) => s + p.bytes, 0) : undefined;
+      return { call, output, api: model.api, bytes, release: () => release(...model.parts, ...outs, copy ? null : xt) };
     },
     /** The LLaMA MLP (or sublayer) loaded by fromPretrained from its checkpoint's bytes. */
     swiglu(weights, x, batch, sublayer) {

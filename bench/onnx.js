@@ -66,6 +66,8 @@ class Writer {
 }
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
+/** TensorProto.DataType codes by typed-array class (an initializer's type follows its data). */
+const DATA_TYPE = new Map([[Float32Array, FLOAT], [Uint8Array, 2], [Int8Array, 3], [Int32Array, 6]]);
 const ATTR = { FLOAT: 1, INT: 2, STRING: 3 }; // AttributeProto.AttributeType
 
 function attribute(w, name, value) {
@@ -90,14 +92,17 @@ function valueInfo(w, name, dims) {
 
 function initializer(w, { name, dims, data }) {
   for (const d of dims) w.int(1, d);
-  w.int(2, FLOAT);
+  const type = DATA_TYPE.get(data.constructor);
+  if (type === undefined) throw new TypeError(`onnx: initializer ${name}: no TensorProto type for ${data.constructor.name}`);
+  w.int(2, type);
   w.string(8, name);
   w.bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
 
 /**
  * Serialises a model. nodes: [{ op, inputs, outputs, domain?, attributes?: { name: number | string | { int } } }],
- * inputs/outputs: [{ name, dims }], initializers: [{ name, dims, data: Float32Array }],
+ * inputs/outputs: [{ name, dims }], initializers: [{ name, dims, data: Float32Array | Int8Array | Uint8Array | Int32Array }]
+ * (dims [] for a scalar),
  * opsets: { '': 20, 'com.microsoft': 1 }.
  */
 export function model({ nodes, inputs, outputs, initializers = [], opsets = { '': 20 }, irVersion = 9 }) {
@@ -138,21 +143,56 @@ export function unaryModel({ nodes, opsets = { '': 20 } }) {
  * A stack of linear layers, e.g. the transformer feedforward block y = fc2(act(fc1(x))): per layer
  * MatMul + Add and, if the layer has one, its activation (`activationNodes(id, input, output)`).
  * Weights come in PyTorch layout [out, in] and are stored transposed ([in, out]) as MatMul wants.
+ *
+ * `quantized` writes every layer's matrix product as onnxruntime's `quantize_dynamic` leaves it,
+ * weights int8 per output column (= ffwd's per output row, `quantizeRows`), x quantised per tensor
+ * to uint8 at run time:
+ * - 'DynamicQuantizeMatMul': com.microsoft DynamicQuantizeMatMul(x, Wq, scale[N], '', bias), the
+ *   fused op (what onnxruntime's optimiser makes of the graph below);
+ * - 'MatMulInteger': DynamicQuantizeLinear(x) → MatMulInteger(xq, Wq, x_zero_point) → Cast(float)
+ *   → Mul(x_scale · scale[N]) → Add(bias). No b_zero_point: the weights are symmetric (zero point 0),
+ *   so the per-column scales live in the Mul.
  */
-export function layersModel({ layers, activationNodes, opsets = { '': 20 } }) {
+export function layersModel({ layers, activationNodes, opsets = { '': 20 }, quantized }) {
   const nodes = [];
   const initializers = [];
   let input = 'x';
   layers.forEach((layer, i) => {
     const { inFeatures, outFeatures, weight, bias, activation } = layer;
     const [w, b, mm, sum] = [`w${i}`, `b${i}`, `mm${i}`, `sum${i}`];
-    initializers.push(
-      { name: w, dims: [inFeatures, outFeatures], data: transpose(weight, outFeatures, inFeatures) },
-      { name: b, dims: [outFeatures], data: bias },
-    );
     const output = i === layers.length - 1 ? 'y' : `h${i}`;
-    nodes.push({ op: 'MatMul', inputs: [input, w], outputs: [mm] });
-    nodes.push({ op: 'Add', inputs: [mm, b], outputs: [activation ? sum : output] });
+    const linearOut = activation ? sum : output;
+    if (!quantized) {
+      initializers.push(
+        { name: w, dims: [inFeatures, outFeatures], data: transpose(weight, outFeatures, inFeatures) },
+        { name: b, dims: [outFeatures], data: bias },
+      );
+      nodes.push({ op: 'MatMul', inputs: [input, w], outputs: [mm] });
+      nodes.push({ op: 'Add', inputs: [mm, b], outputs: [linearOut] });
+    } else {
+      const { q, scale } = quantizeRows(weight, outFeatures, inFeatures);
+      const ws = `ws${i}`;
+      initializers.push(
+        { name: w, dims: [inFeatures, outFeatures], data: transpose(q, outFeatures, inFeatures) },
+        { name: ws, dims: [outFeatures], data: scale },
+        { name: b, dims: [outFeatures], data: bias },
+      );
+      if (quantized === 'DynamicQuantizeMatMul') {
+        nodes.push({ op: 'DynamicQuantizeMatMul', domain: 'com.microsoft', inputs: [input, w, ws, '', b], outputs: [linearOut] });
+      } else if (quantized === 'MatMulInteger') {
+        const [xq, xs, xz, acc, accf, s, scaled] = ['xq', 'xs', 'xz', 'acc', 'accf', 's', 'scaled'].map((n) => `${n}${i}`);
+        nodes.push(
+          { op: 'DynamicQuantizeLinear', inputs: [input], outputs: [xq, xs, xz] },
+          { op: 'MatMulInteger', inputs: [xq, w, xz], outputs: [acc] },
+          { op: 'Cast', inputs: [acc], outputs: [accf], attributes: { to: { int: FLOAT } } },
+          { op: 'Mul', inputs: [xs, ws], outputs: [s] },
+          { op: 'Mul', inputs: [accf, s], outputs: [scaled] },
+          { op: 'Add', inputs: [scaled, b], outputs: [linearOut] },
+        );
+      } else {
+        throw new TypeError(`onnx: quantized must be 'DynamicQuantizeMatMul' or 'MatMulInteger', got ${quantized}`);
+      }
+    }
     if (activation) nodes.push(...activationNodes(activation, sum, output));
     input = output;
   });
@@ -164,6 +204,38 @@ export function layersModel({ layers, activationNodes, opsets = { '': 20 } }) {
     opsets,
   });
 }
+
+/**
+ * A weight [rows, cols] (PyTorch [out, in]) quantised per row symmetric int8 as ffwd packs it
+ * (assembly/gemm/weights.ts): scale = float32(max|w| / 127), q = clamp(roundHalfEven(float32(w / scale)),
+ * −127, 127), q = 0 in a row whose scale is 0. Returns { q: Int8Array [rows, cols], scale: Float32Array [rows] }.
+ */
+export function quantizeRows(weight, rows, cols) {
+  const q = new Int8Array(rows * cols);
+  const scale = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let maxAbs = 0;
+    for (let c = 0; c < cols; c++) maxAbs = Math.max(maxAbs, Math.abs(weight[r * cols + c]));
+    const s = Math.fround(maxAbs / 127);
+    scale[r] = s;
+    if (s === 0) continue;
+    for (let c = 0; c < cols; c++) q[r * cols + c] = Math.max(-127, Math.min(127, roundHalfEven(Math.fround(weight[r * cols + c] / s))));
+  }
+  return { q, scale };
+}
+
+/** The weight a quantised one stands for: q · scale per row, in float64 (exact: 7 bits × 24 bits). */
+export function dequantizeRows({ q, scale }, rows, cols) {
+  const w = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) w[r * cols + c] = q[r * cols + c] * scale[r];
+  return w;
+}
+
+const roundHalfEven = (v) => {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+};
 
 /**
  * The LLaMA MLP as its ONNX export computes it: down(silu(x·Gᵀ) ⊙ x·Uᵀ) as MatMul, Sigmoid, Mul, Mul,
@@ -198,7 +270,7 @@ export function swigluModel({ weights, sublayer, opsets }) {
 
 /** [rows, cols] row-major → [cols, rows] row-major. */
 export function transpose(a, rows, cols) {
-  const out = new Float32Array(a.length);
+  const out = new a.constructor(a.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
   return out;
 }

@@ -6,6 +6,7 @@ import { IMPLEMENTATIONS } from './implementations.js';
 import { SCALE_WORKLOADS, WORKLOADS } from './layers.js';
 import { CHECKPOINT_WORKLOADS, checkpointFigures } from './checkpoints.js';
 import { dtypesText } from './dtypes.js';
+import { int8Text } from './int8.js';
 import { activationSvg } from './svg.js';
 import { num, sci, table, times } from './table.js';
 
@@ -243,7 +244,7 @@ function threadsText(figures) {
 function errorsText(results) {
   const lines = (results.implementations ?? []).filter((i) => i.error).map((i) => `${i.key}: could not open: ${i.error}`);
   const byMessage = new Map();
-  for (const r of [...(results.activations ?? []), ...(results.layers ?? []), ...(results.scale ?? []), ...(results.checkpoints ?? []), ...(results.dtypes ?? [])].filter((x) => x.error)) {
+  for (const r of [...(results.activations ?? []), ...(results.layers ?? []), ...(results.scale ?? []), ...(results.checkpoints ?? []), ...(results.dtypes ?? []), ...(results.int8 ?? [])].filter((x) => x.error)) {
     const what = r.kernel ?? r.workload;
     const key = `${what}\u0000${r.error}`;
     if (!byMessage.has(key)) byMessage.set(key, { what, error: r.error, impls: new Set(), cases: new Set() });
@@ -300,6 +301,7 @@ export function summarize(results) {
     parts.push(table(['impl', 'batch', 'figure', 'value'], results.checkpointFigures.map((f) => [shortOf(f.impl), f.batch, f.what, f.value.toFixed(3)])), '');
   }
   if (results.dtypes) parts.push(dtypesText(results.dtypes, table));
+  if (results.int8) parts.push(int8Text(results.int8, table));
   results.threadFigures = threadFigures(results);
   parts.push(threadsText(results.threadFigures));
   if (results.cold || results.sizes) parts.push(coldText(results.cold, results.sizes));

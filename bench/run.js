@@ -3,10 +3,11 @@
 // one process, on the same data, round-robin, medians. Sections: peak (the machine's WASM SIMD
 // limit, and its WASM read bandwidth), activations, ffn (the seed's FFN block and a square GEMM),
 // scale (FFN and linear layers at the sizes real checkpoints have), checkpoints (a LLaMA MLP loaded
-// by fromPretrained, its sublayer), dtypes (f32, bf16 and f16 panels), threads (the FFN and GELU on
+// by fromPretrained, its sublayer), dtypes (f32, bf16 and f16 panels), int8 (int8 weights, weight-only and
+// with int8 compute, against f32 and onnxruntime-web's dynamic quantisation), threads (the FFN and GELU on
 // 1 and 2 threads against onnxruntime-web 2 threads, alone: the issue's thread targets), cold
 // (start-up and module sizes).
-//   node bench/run.js [--quick] [--only activations,ffn,scale,checkpoints,dtypes,threads,peak,cold] [--rounds N] [--target-ms MS]
+//   node bench/run.js [--quick] [--only activations,ffn,scale,checkpoints,dtypes,int8,threads,peak,cold] [--rounds N] [--target-ms MS]
 // Relaxed SIMD needs a V8 flag on Node 20; it is set here, before any module is compiled, so the
 // plain `node bench/run.js` measures both ffwd builds. Everything else is imported after it.
 import { existsSync } from 'node:fs';
@@ -17,7 +18,7 @@ import v8 from 'node:v8';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-const SECTIONS = ['peak', 'activations', 'ffn', 'scale', 'checkpoints', 'dtypes', 'threads', 'cold'];
+const SECTIONS = ['peak', 'activations', 'ffn', 'scale', 'checkpoints', 'dtypes', 'int8', 'threads', 'cold'];
 const root = new URL('..', import.meta.url);
 
 function parseArgs(argv) {
@@ -30,7 +31,7 @@ function parseArgs(argv) {
     else if (flag === '--rounds') options.rounds = Number(value());
     else if (flag === '--target-ms') options.targetMs = Number(value());
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node bench/run.js [--quick] [--only activations|ffn|scale|checkpoints|dtypes|threads|peak|cold[,…]] [--rounds N] [--target-ms MS]');
+      console.log('usage: node bench/run.js [--quick] [--only activations|ffn|scale|checkpoints|dtypes|int8|threads|peak|cold[,…]] [--rounds N] [--target-ms MS]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${argv[i]}`);
   }
@@ -101,6 +102,9 @@ async function main() {
     (await import('./layers.js')).layersSection({ impls, timing, log, workloads: SCALE_WORKLOADS }), SCALE_IMPLEMENTATIONS);
   await timedSection('dtypes', 'dtypes', async (impls) =>
     (await import('./dtypes.js')).dtypesSection({ impls, timing, log }), ['ffwd-simd', 'ffwd-relaxed']);
+  const { INT8_IMPLEMENTATIONS } = await import('./int8.js');
+  await timedSection('int8', 'int8', async (impls) =>
+    (await import('./int8.js')).int8Section({ impls, timing, log }), INT8_IMPLEMENTATIONS);
   await timedSection('checkpoints', 'checkpoints', async (impls) =>
     (await import('./checkpoints.js')).checkpointsSection({ impls, timing, log }), SCALE_IMPLEMENTATIONS);
   await timedSection('threads', 'threads', async (impls) => {

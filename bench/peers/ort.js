@@ -50,11 +50,11 @@ export function configure({ threads = 1, wasmBinary } = {}) {
 
 export const createSession = (bytes) => ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
 
-/** One session as a runner: `shape` is the input's dims. */
+/** One session as a runner: `shape` is the input's dims; `bytes` is the model's size. */
 async function runner(bytes, x, shape) {
   const session = await createSession(bytes);
   const call = async () => (await session.run({ x: new ort.Tensor('float32', x, shape) })).y.data;
-  return { call, async: true, output: call, release: () => session.release() };
+  return { call, async: true, output: call, bytes: bytes.length, release: () => session.release() };
 }
 
 export async function create({ threads = 1 } = {}) {
@@ -68,6 +68,14 @@ export async function create({ threads = 1 } = {}) {
     },
     layers(layers, x, batch) {
       const bytes = layersModel({ layers, activationNodes: (id, a, b) => GRAPHS[id](a, b), opsets: OPSETS });
+      return runner(bytes, x.subarray(0, batch * layers[0].inFeatures), [batch, layers[0].inFeatures]);
+    },
+    /**
+     * The stack dynamically quantised (onnx.js layersModel `quantized`: 'DynamicQuantizeMatMul', the
+     * default, or 'MatMulInteger'); int8 weights per output column, x per tensor uint8 at run time.
+     */
+    quantizedLayers(layers, x, batch, quantized = 'DynamicQuantizeMatMul') {
+      const bytes = layersModel({ layers, activationNodes: (id, a, b) => GRAPHS[id](a, b), opsets: OPSETS, quantized });
       return runner(bytes, x.subarray(0, batch * layers[0].inFeatures), [batch, layers[0].inFeatures]);
     },
     swiglu(weights, x, batch, sublayer) {
