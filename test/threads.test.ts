@@ -120,6 +120,30 @@ describe.each(BUILDS)('threads give the bits of one thread (%s build)', (build) 
     ]);
   });
 
+  it('a stress of 2000 back-to-back dispatches of mixed kernels and sizes: the bits of one thread, nothing lost', async () => {
+    // Dispatches microseconds apart, some smaller than a worker's wake-up, so that a worker still
+    // finishing (or only now waking for) one dispatch overlaps the next: the races of the pool's words.
+    const next = random(2024);
+    const proj = (o: number, i: number) => ({ weight: filled(o * i, next, 0.2), bias: filled(o, next), inFeatures: i, outFeatures: o });
+    const [fc1, fc2] = [proj(256, 128), proj(128, 256)];
+    const xs = [1, 2, 5, 8, 13].map((batch) => ({ batch, x: filled(batch * 128, next, 2) }));
+    const big = filled(40_000, next, 4);
+    await sameBitsOnThreads(build, 'stress', (f) => {
+      const block = f.feedForward({ fc1, fc2, dtype: 'bf16' });
+      const linear = f.linear({ ...fc1, activation: 'silu' });
+      let sum = new Float32Array(128);
+      for (let i = 0; i < 500; i++) {
+        const { batch, x } = xs[i % xs.length];
+        const y = i % 2 === 0 ? block.forward(x, batch) : linear.forward(x, batch);
+        const g = f.gelu(big.subarray(0, 20_000 + (i % 7) * 2_857));
+        const n = f.rmsNorm(big.subarray(0, 64 * 600), 64);
+        sum = Float32Array.from(sum, (s, j) => s + y[j % y.length] + g[(i * 97 + j) % g.length] + n[(i + j) % n.length]);
+      }
+      expect(f.threads === 1 || f.heap.parallel.dispatches > 1000, 'most of them ran on several threads').toBe(true);
+      return sum;
+    });
+  });
+
   it('every activation forward and backward on 100 003 elements (a tail), near and far inputs', async () => {
     const next = random(7);
     const x = Float32Array.from({ length: 100_003 }, (_, i) => next() * (i % 3 === 0 ? 30 : 3));
