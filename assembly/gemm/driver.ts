@@ -45,6 +45,7 @@
 //
 // Reentrant: besides y, the only memory written is the scratch the caller passes (a thread passes its own).
 import { dequantizeRows, finishRows } from './epilogue';
+import { gemmInt8Dot, int8DotScratchBytes } from './integer';
 import { tile } from './microkernel';
 import { NR, packRows, panelCount, panelStride } from './pack';
 import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, Int8Weights, WeightDtype } from './weights';
@@ -67,6 +68,7 @@ const COLUMNS: usize = NR * 4; // bytes of one panel's columns in a row of y (an
  * best): packed x, and for 16-bit and int8 weights one panel's K block widened to float32 (see gemmOf).
  */
 export function linearScratchBytes(inF: i32, dtype: i32): i32 {
+  if (dtype == WeightDtype.INT8_DOT) return int8DotScratchBytes(inF); // (quantised x, any batch)
   const wide = dtype == WeightDtype.F32 ? 0 : BIAS_BYTES + <usize>min(inF, SCRATCH_BYTES >> 5) * COLUMNS;
   return <i32>(((packedXBytes(inF) + 63) & ~63) + wide);
 }
@@ -186,6 +188,7 @@ export function gatedLinear(x: usize, packed: usize, y: usize, h: usize, batch: 
 function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize, dtype: i32): void {
   if (dtype == WeightDtype.BF16) gemmOf<Bf16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
   else if (dtype == WeightDtype.INT8) gemmOf<Int8Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
+  else if (dtype == WeightDtype.INT8_DOT) gemmInt8Dot(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
   else if (dtype == WeightDtype.F16) gemmOf<F16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
   else gemmOf<F32Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
 }
