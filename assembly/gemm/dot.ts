@@ -63,16 +63,35 @@ export const DOT_MODE: i32 = probeDotMode();
 /** Bytes of a panel's head: bias, scales, Σq. */
 export const DOT_HEAD: usize = 96;
 
-/** The epilogue of one row (see the header): c03, c47 the exact sums of columns 0–3, 4–7. */
-@inline function finishRow(c03: v128, c47: v128, head: usize, params: usize, offset: i32, row: usize, nc: i32): void {
-  const sx = f32x4.splat(load<f32>(params));
-  const zp = i32x4.splat(load<i32>(params, 4) + offset);
-  const t03 = f32x4.convert_i32x4_s(i32x4.sub(c03, i32x4.mul(v128.load(head, 64), zp)));
-  const t47 = f32x4.convert_i32x4_s(i32x4.sub(c47, i32x4.mul(v128.load(head, 80), zp)));
-  const y03 = f32x4.add(v128.load(head), f32x4.mul(f32x4.mul(v128.load(head, 32), sx), t03));
-  const y47 = f32x4.add(v128.load(head, 16), f32x4.mul(f32x4.mul(v128.load(head, 48), sx), t47));
-  storeVector(row, 0, y03, nc);
-  storeVector(row, 1, y47, nc);
+/**
+ * The epilogue (see the header) over `rows` finished rows of y from row0, which hold the tiles'
+ * int32 sums Σ xq·q (bit patterns, outF a row; panel j's head j·ldb bytes after packed). params: the
+ * rows' scales and zero points (8 bytes a row, from row0's); offset: 0, or 128 for UNSIGNED sums.
+ * The same float ops for the full panels (vectors) and the last partial one (scalars).
+ */
+export function dotEpilogue(y: usize, row0: i32, rows: i32, outF: i32, packed: usize, ldb: usize, params: usize, offset: i32): void {
+  const ldy = <usize>outF << 2;
+  const full = outF >> 3;
+  for (let r = 0, row = y + <usize>row0 * ldy; r < rows; r++, row += ldy, params += 8) {
+    const s = load<f32>(params);
+    const z = load<i32>(params, 4) + offset;
+    const sx = f32x4.splat(s);
+    const zp = i32x4.splat(z);
+    let head = packed;
+    let out = row;
+    for (let j = 0; j < full; j++, head += ldb, out += 32) {
+      const t03 = f32x4.convert_i32x4_s(i32x4.sub(v128.load(out), i32x4.mul(v128.load(head, 64), zp)));
+      const t47 = f32x4.convert_i32x4_s(i32x4.sub(v128.load(out, 16), i32x4.mul(v128.load(head, 80), zp)));
+      v128.store(out, f32x4.add(v128.load(head), f32x4.mul(f32x4.mul(v128.load(head, 32), sx), t03)));
+      v128.store(out, f32x4.add(v128.load(head, 16), f32x4.mul(f32x4.mul(v128.load(head, 48), sx), t47)), 16);
+    }
+    for (let c = 0; c < (outF & 7); c++) {
+      const at = out + (<usize>c << 2);
+      const col = head + (<usize>c << 2);
+      const t = <f32>(load<i32>(at) - load<i32>(col, 64) * z);
+      store<f32>(at, load<f32>(col) + (load<f32>(col, 32) * s) * t);
+    }
+  }
 }
 
 /** Lanes [c0, c0, c1, c1] and [c2, c2, c3, c3] → [c0, c1, c2, c3], each the sum of its two lanes. */
@@ -81,49 +100,93 @@ export const DOT_HEAD: usize = 96;
 }
 
 /**
- * dot_i16x8 tile: mr (1 or 2, a literal) rows × one panel (8 columns, nc valid) over G groups.
- *   a      the first row's group 0: 4 int16 (8 bytes), the tile's rows 8 bytes apart, groups `step` apart;
- *   b      the panel (its head; the groups follow);
- *   y      the first row's first column, rows ldy bytes apart;
- *   params the first row's scale and zero point, rows 8 bytes apart.
+ * Widens a panel's G groups (at b, the panel's head) to int16 at dst, 64 bytes a group: the four
+ * vectors tileI16 makes of it (columns 0–1, 2–3, 4–5, 6–7, 4 k's each), once for all the strips.
  */
-@inline function tileI16(mr: i32, a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32, params: usize): void {
-  let s00 = i32x4.splat(0), s01 = s00, s02 = s00, s03 = s00;
-  let s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+export function widenGroups(b: usize, G: i32, dst: usize): void {
   let p = b + DOT_HEAD;
-  let g = G;
-  do {
+  for (let g = 0; g < G; g++, p += 32, dst += 64) {
     const raw0 = v128.load(p);
     const raw1 = v128.load(p, 16);
+    v128.store(dst, i16x8.extend_low_i8x16_s(raw0));
+    v128.store(dst, i16x8.extend_high_i8x16_s(raw0), 16);
+    v128.store(dst, i16x8.extend_low_i8x16_s(raw1), 32);
+    v128.store(dst, i16x8.extend_high_i8x16_s(raw1), 48);
+  }
+}
+
+/**
+ * dot_i16x8 tile: mr (1 … 4) rows × nh half panels (1: columns 0–3, 2: all 8), literals, over G
+ * groups; the int32 sums go to y (storeVector, nc valid columns), the epilogue comes after.
+ *   a      the first row's group 0: 4 int16 (8 bytes), the tile's rows 8 bytes apart, groups `step` apart;
+ *   w      with `wide`, the panel's groups widened (widenGroups, 64 bytes a group, the tile's first
+ *          half at w); else the panel itself (its head; the int8 groups follow);
+ *   y      the first row's first column, rows ldy bytes apart.
+ * Accumulators 2·nh·mr ≤ 8 (2×8 or 4×4), weights 2·nh, broadcasts mr.
+ */
+@inline function tileI16(mr: i32, nh: i32, wide: bool, a: usize, step: usize, w: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  let s00 = i32x4.splat(0), s01 = s00, s02 = s00, s03 = s00;
+  let s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+  let p = wide ? w : w + DOT_HEAD;
+  let g = G;
+  do {
+    let w0: v128, w1: v128, w2 = s00, w3 = s00;
+    if (wide) {
+      w0 = v128.load(p);
+      w1 = v128.load(p, 16);
+      if (nh > 1) { w2 = v128.load(p, 32); w3 = v128.load(p, 48); }
+    } else {
+      const raw0 = v128.load(p);
+      w0 = i16x8.extend_low_i8x16_s(raw0);
+      w1 = i16x8.extend_high_i8x16_s(raw0);
+      if (nh > 1) {
+        const raw1 = v128.load(p, 16);
+        w2 = i16x8.extend_low_i8x16_s(raw1);
+        w3 = i16x8.extend_high_i8x16_s(raw1);
+      }
+    }
     const x0 = v128.load64_splat(a);
     const x1 = mr > 1 ? v128.load64_splat(a, 8) : s00;
-    const w0 = i16x8.extend_low_i8x16_s(raw0);
-    const w1 = i16x8.extend_high_i8x16_s(raw0);
-    const w2 = i16x8.extend_low_i8x16_s(raw1);
-    const w3 = i16x8.extend_high_i8x16_s(raw1);
-    s00 = i32x4.add(s00, i32x4.dot_i16x8_s(w0, x0));
-    s01 = i32x4.add(s01, i32x4.dot_i16x8_s(w1, x0));
-    s02 = i32x4.add(s02, i32x4.dot_i16x8_s(w2, x0));
-    s03 = i32x4.add(s03, i32x4.dot_i16x8_s(w3, x0));
-    if (mr > 1) {
-      s10 = i32x4.add(s10, i32x4.dot_i16x8_s(w0, x1));
-      s11 = i32x4.add(s11, i32x4.dot_i16x8_s(w1, x1));
-      s12 = i32x4.add(s12, i32x4.dot_i16x8_s(w2, x1));
-      s13 = i32x4.add(s13, i32x4.dot_i16x8_s(w3, x1));
+    const x2 = mr > 2 ? v128.load64_splat(a, 16) : s00;
+    const x3 = mr > 3 ? v128.load64_splat(a, 24) : s00;
+    if (nh > 1) {
+      s00 = i32x4.add(s00, i32x4.dot_i16x8_s(w0, x0));
+      s01 = i32x4.add(s01, i32x4.dot_i16x8_s(w1, x0));
+      s02 = i32x4.add(s02, i32x4.dot_i16x8_s(w2, x0));
+      s03 = i32x4.add(s03, i32x4.dot_i16x8_s(w3, x0));
+      if (mr > 1) {
+        s10 = i32x4.add(s10, i32x4.dot_i16x8_s(w0, x1));
+        s11 = i32x4.add(s11, i32x4.dot_i16x8_s(w1, x1));
+        s12 = i32x4.add(s12, i32x4.dot_i16x8_s(w2, x1));
+        s13 = i32x4.add(s13, i32x4.dot_i16x8_s(w3, x1));
+      }
+    } else {
+      s00 = i32x4.add(s00, i32x4.dot_i16x8_s(w0, x0));
+      s01 = i32x4.add(s01, i32x4.dot_i16x8_s(w1, x0));
+      if (mr > 1) { s02 = i32x4.add(s02, i32x4.dot_i16x8_s(w0, x1)); s03 = i32x4.add(s03, i32x4.dot_i16x8_s(w1, x1)); }
+      if (mr > 2) { s10 = i32x4.add(s10, i32x4.dot_i16x8_s(w0, x2)); s11 = i32x4.add(s11, i32x4.dot_i16x8_s(w1, x2)); }
+      if (mr > 3) { s12 = i32x4.add(s12, i32x4.dot_i16x8_s(w0, x3)); s13 = i32x4.add(s13, i32x4.dot_i16x8_s(w1, x3)); }
     }
-    p += 32;
+    p += wide ? 64 : 32;
     a += step;
   } while (--g);
-  finishRow(pairs(s00, s01), pairs(s02, s03), b, params, 0, y, nc);
-  if (mr > 1) finishRow(pairs(s10, s11), pairs(s12, s13), b, params + 8, 0, y + ldy, nc);
+  if (nh > 1) {
+    storeVector(y, 0, pairs(s00, s01), nc);
+    storeVector(y, 1, pairs(s02, s03), nc);
+    if (mr > 1) { storeVector(y + ldy, 0, pairs(s10, s11), nc); storeVector(y + ldy, 1, pairs(s12, s13), nc); }
+  } else {
+    storeVector(y, 0, pairs(s00, s01), nc);
+    if (mr > 1) storeVector(y + ldy, 0, pairs(s02, s03), nc);
+    if (mr > 2) storeVector(y + (ldy << 1), 0, pairs(s10, s11), nc);
+    if (mr > 3) storeVector(y + ldy * 3, 0, pairs(s12, s13), nc);
+  }
 }
 
 /**
  * Relaxed-dot tile: mr (1 … 4, a literal) rows × one panel over G groups, as tileI16 but x in bytes:
- * group g of the tile's row i at a + g·step + 4i (xq for SIGNED, xq ^ 0x80 for UNSIGNED; `offset`
- * is 0 or 128 to match).
+ * group g of the tile's row i at a + g·step + 4i (xq for SIGNED, xq ^ 0x80 for UNSIGNED).
  */
-@inline function tileDot(mr: i32, a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32, params: usize, offset: i32): void {
+@inline function tileDot(mr: i32, a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
   if (!ASC_FEATURE_RELAXED_SIMD) return;
   let s00 = i32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00;
   let p = b + DOT_HEAD;
@@ -152,28 +215,41 @@ export const DOT_HEAD: usize = 96;
     p += 32;
     a += step;
   } while (--g);
-  finishRow(s00, s01, b, params, offset, y, nc);
-  if (mr > 1) finishRow(s10, s11, b, params + 8, offset, y + ldy, nc);
-  if (mr > 2) finishRow(s20, s21, b, params + 16, offset, y + (ldy << 1), nc);
-  if (mr > 3) finishRow(s30, s31, b, params + 24, offset, y + ldy * 3, nc);
+  storeVector(y, 0, s00, nc); storeVector(y, 1, s01, nc);
+  if (mr > 1) { storeVector(y + ldy, 0, s10, nc); storeVector(y + ldy, 1, s11, nc); }
+  if (mr > 2) { storeVector(y + (ldy << 1), 0, s20, nc); storeVector(y + (ldy << 1), 1, s21, nc); }
+  if (mr > 3) { storeVector(y + ldy * 3, 0, s30, nc); storeVector(y + ldy * 3, 1, s31, nc); }
 }
 
 // One function per shape, so that each k loop has the registers to itself.
-export function tileI16x2(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32, params: usize): void {
-  tileI16(2, a, step, b, G, y, ldy, nc, params);
+export function tileI16x2(a: usize, step: usize, w: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileI16(2, 2, false, a, step, w, G, y, ldy, nc);
 }
-export function tileI16x1(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32, params: usize): void {
-  tileI16(1, a, step, b, G, y, ldy, nc, params);
+export function tileI16x1(a: usize, step: usize, w: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileI16(1, 2, false, a, step, w, G, y, ldy, nc);
 }
-export function tileDot4(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32, params: usize, offset: i32): void {
-  tileDot(4, a, step, b, G, y, ldy, nc, params, offset);
+/** mr rows × 4 columns on widened groups (w: the half panel's first vector, groups 64 bytes apart). */
+export function tileI16x4h(a: usize, step: usize, w: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileI16(4, 1, true, a, step, w, G, y, ldy, nc);
 }
-export function tileDot3(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32, params: usize, offset: i32): void {
-  tileDot(3, a, step, b, G, y, ldy, nc, params, offset);
+export function tileI16x3h(a: usize, step: usize, w: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileI16(3, 1, true, a, step, w, G, y, ldy, nc);
 }
-export function tileDot2(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32, params: usize, offset: i32): void {
-  tileDot(2, a, step, b, G, y, ldy, nc, params, offset);
+export function tileI16x2h(a: usize, step: usize, w: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileI16(2, 1, true, a, step, w, G, y, ldy, nc);
 }
-export function tileDot1(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32, params: usize, offset: i32): void {
-  tileDot(1, a, step, b, G, y, ldy, nc, params, offset);
+export function tileI16x1h(a: usize, step: usize, w: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileI16(1, 1, true, a, step, w, G, y, ldy, nc);
+}
+export function tileDot4(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileDot(4, a, step, b, G, y, ldy, nc);
+}
+export function tileDot3(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileDot(3, a, step, b, G, y, ldy, nc);
+}
+export function tileDot2(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileDot(2, a, step, b, G, y, ldy, nc);
+}
+export function tileDot1(a: usize, step: usize, b: usize, G: i32, y: usize, ldy: usize, nc: i32): void {
+  tileDot(1, a, step, b, G, y, ldy, nc);
 }

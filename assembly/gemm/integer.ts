@@ -30,7 +30,7 @@
 import { finishRows } from './epilogue';
 import { NR, panelCount, rowScales } from './pack';
 import { int8Quantize } from './weights';
-import { DOT_HEAD, DOT_MODE, DotMode, tileDot1, tileDot2, tileDot3, tileDot4, tileI16x1, tileI16x2, useRelaxedDot } from './dot';
+import { DOT_HEAD, DOT_MODE, DotMode, dotEpilogue, tileDot1, tileDot2, tileDot3, tileDot4, tileI16x1, tileI16x1h, tileI16x2, tileI16x2h, tileI16x3h, tileI16x4h, useRelaxedDot, widenGroups } from './dot';
 import { PARAM_BYTES, QFormat, quantizeRowAs } from './quantize';
 
 /** The largest K whose integer sums are exact in int32 (see the header). */
@@ -65,8 +65,10 @@ export function int8DotPackedBytes(inF: i32, outF: i32): usize {
 /** Bytes of scratch `linear` needs for INT8_DOT rows of inF floats, whatever the batch. */
 export function int8DotScratchBytes(inF: i32): i32 {
   const rows = chunkRows(max(inF, 1));
-  return rows * (groupsOf(max(inF, 1)) << 3) + rows * <i32>PARAM_BYTES;
+  const G = groupsOf(max(inF, 1));
+  return rows * (G << 3) + rows * <i32>PARAM_BYTES + (G << 6);
 }
+
 
 /**
  * pack for INT8_DOT (pack.ts's contract): the scales by rowScales, each q by int8Quantize, walking
@@ -144,6 +146,7 @@ export function gemmInt8Dot(x: usize, packed: usize, y: usize, batch: i32, inF: 
   const chunk = chunkRows(inF);
   const stripBytes = <usize>G * (E << 2); // a full strip's quantised rows
   const params = scratch + <usize>chunk * (<usize>G << 3);
+  const wide = params + <usize>chunk * PARAM_BYTES; // a panel's groups as int16 (G·64 bytes)
   for (let r0 = 0; r0 < batch; r0 += chunk) {
     const n = min(chunk, batch - r0);
     const strips = (n + 3) >> 2;
@@ -153,28 +156,42 @@ export function gemmInt8Dot(x: usize, packed: usize, y: usize, batch: i32, inF: 
       quantizeRowAs(x + <usize>(r0 + i) * lda, inF, params + <usize>i * PARAM_BYTES, scratch + <usize>s * stripBytes + <usize>(i & 3) * E, E * rows, format);
     }
     const yc = y + <usize>r0 * ldy;
+    const widen = !relaxed && n >= 4;
     for (let j = 0; j < panels; j++) {
       const b = packed + <usize>j * ldb;
       const nc = min(NR, outF - j * NR);
+      if (widen) widenGroups(b, G, wide);
       let a = scratch;
       let yi = yc + (<usize>j << 5);
-      let pi = params;
-      for (let s = 0; s < strips; s++, a += stripBytes, yi += ldy << 2, pi += PARAM_BYTES << 2) {
+      for (let s = 0; s < strips; s++, a += stripBytes, yi += ldy << 2) {
         const rows = min(4, n - (s << 2));
         const step = E * rows;
         if (relaxed) {
-          if (rows == 4) tileDot4(a, step, b, G, yi, ldy, nc, pi, offset);
-          else if (rows == 3) tileDot3(a, step, b, G, yi, ldy, nc, pi, offset);
-          else if (rows == 2) tileDot2(a, step, b, G, yi, ldy, nc, pi, offset);
-          else tileDot1(a, step, b, G, yi, ldy, nc, pi, offset);
+          if (rows == 4) tileDot4(a, step, b, G, yi, ldy, nc);
+          else if (rows == 3) tileDot3(a, step, b, G, yi, ldy, nc);
+          else if (rows == 2) tileDot2(a, step, b, G, yi, ldy, nc);
+          else tileDot1(a, step, b, G, yi, ldy, nc);
+        } else if (widen) {
+          // two half panels, 4 columns each (see I16 TILES above)
+          for (let h = 0; h < 2; h++) {
+            const wh = wide + (<usize>h << 5);
+            const yh = yi + (<usize>h << 4);
+            const nh = nc - (h << 2);
+            if (nh <= 0) break;
+            if (rows == 4) tileI16x4h(a, step, wh, G, yh, ldy, nh);
+            else if (rows == 3) tileI16x3h(a, step, wh, G, yh, ldy, nh);
+            else if (rows == 2) tileI16x2h(a, step, wh, G, yh, ldy, nh);
+            else tileI16x1h(a, step, wh, G, yh, ldy, nh);
+          }
         } else {
-          if (rows >= 2) tileI16x2(a, step, b, G, yi, ldy, nc, pi);
-          else tileI16x1(a, step, b, G, yi, ldy, nc, pi);
-          if (rows == 4) tileI16x2(a + 16, step, b, G, yi + (ldy << 1), ldy, nc, pi + (PARAM_BYTES << 1));
-          else if (rows == 3) tileI16x1(a + 16, step, b, G, yi + (ldy << 1), ldy, nc, pi + (PARAM_BYTES << 1));
+          if (rows >= 2) tileI16x2(a, step, b, G, yi, ldy, nc);
+          else tileI16x1(a, step, b, G, yi, ldy, nc);
+          if (rows == 4) tileI16x2(a + 16, step, b, G, yi + (ldy << 1), ldy, nc);
+          else if (rows == 3) tileI16x1(a + 16, step, b, G, yi + (ldy << 1), ldy, nc);
         }
       }
     }
+    dotEpilogue(y, r0, n, outF, packed, ldb, params, offset);
     finishRows(y, r0, n, outF, act, param, extra, hidden);
   }
 }
