@@ -1,6 +1,6 @@
 // The integer dot products of WeightDtype.INT8_DOT (integer.ts): the engine probe, and the tiles
-// that multiply quantised rows of x (quantize.ts) by int8 panels, summing exactly in int32 lanes,
-// then apply the epilogue in registers.
+// that multiply quantised rows of x (quantize.ts) by int8 panels, summing exactly in int32 lanes
+// and storing the sums to y; dotEpilogue then turns a chunk's finished rows into floats.
 //
 // Panels (integer.ts): a 96-byte head [8 f32 bias][8 f32 scales][8 i32 Σq], then ⌈K/4⌉ groups of
 // 32 bytes, group g holding column c's q(c, 4g … 4g+3) in bytes 4c … 4c+3 (zero past K). So one
@@ -15,10 +15,21 @@
 // where float32(corr) rounds to nearest-even (|corr| may exceed 2^24). The relaxed dot in
 // UNSIGNED mode sums (xq + 128)·q, so it subtracts (zp + 128)·Σq instead: the same corr.
 //
-// Register budget (microkernel.ts: about 15 xmm registers, every load of an iteration live at once):
-//   dot_i16x8, mr×8: 4·mr accumulators (two lanes per column) + 4 widened weights + mr broadcasts:
-//     2×8 takes 14;
+// Register budget (microkernel.ts: about 15 xmm registers, every load of an iteration live at once,
+// plus one for a dot_i16x8 result before its add):
+//   dot_i16x8 on a widened panel, mr×4 (half a panel): 2·mr accumulators + 2 weights + mr
+//     broadcasts + 1: 4×4 takes 15, no spill;
+//   dot_i16x8 widening in registers, mr×8: 4·mr + 4 + mr + 1: 2×8 takes 15 (V8 spills 3
+//     accumulators at their definition: stores only), used for chunks of 1 … 3 rows;
 //   relaxed dot, mr×8: 2·mr accumulators + 2 weights + mr broadcasts: 4×8 takes 14.
+// Tiles measured (bench/int8-kernel.js, FFN 512→2048→GELU→512, AMD EPYC Zen 5, Node 20.20.2, medians
+// of 9 interleaved rounds, ratio to the float32 layer of the same build, simd | relaxed; the relaxed
+// build runs dot_i16x8 there, see DotMode): batch 128: 2×8 widening in registers ×1.62 | ×1.41,
+// 2×8 on the widened panel ×0.86 | ×0.75 (one accumulator spilled and reloaded every k step: 16
+// registers live), 4×4 on the widened panel ×1.75 | ×1.56, then with the quantiser 3× faster ×2.01 |
+// ×1.80; batch 8: ×1.60 | ×1.40, ×0.87 | ×0.77, ×1.63 | ×1.42 (×1.80 | ×1.63). Hence 4×4 on a panel
+// widened once per chunk from 4 rows, 2×8/1×8 in registers below. The relaxed 4×8 (VNNI, Node 24 on
+// the same machine): ×3.34 at batch 128, ×3.44 at batch 8.
 import { storeVector } from './epilogue';
 
 /**

@@ -164,7 +164,8 @@ function rowAlone<W>(x: usize, b: usize, ldb: usize, K: i32, y: usize, outF: i32
  * y[batch, outF] = act(x[batch, inF] · Wᵀ + b) + residual with W, b packed by `pack(…, inF, outF, …)`.
  * act is an Activation id, param its parameter (the leaky_relu slope); residual is batch·outF floats
  * added after the activation, or 0 for none (it may overlap x, not y). scratch is
- * linearScratchBytes(inF) bytes the call may overwrite, or 0 to read x in place (slower for batch ≥ 4).
+ * linearScratchBytes(inF, dtype) bytes the call may overwrite, or 0 to read x in place (slower for batch ≥ 4;
+ * INT8_DOT needs one at every batch: without it every output is NaN, see integer.ts).
  * dtype is the panels' WeightDtype. Reads exactly batch·inF floats of x and packedBytes(inF, outF,
  * dtype) bytes of packed, writes exactly batch·outF floats of y; y must not overlap x, packed or
  * scratch. Any alignment works (64 bytes is best). Never grows memory.
