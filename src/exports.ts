@@ -8,6 +8,12 @@ type Binary = (a: Ptr, b: Ptr, y: Ptr, n: number) => void;
 export interface KernelExports {
   memory: WebAssembly.Memory;
   RELAXED: WebAssembly.Global;
+  /** What the engine's i32x4.relaxed_dot_i8x16_i7x16_add_s computes (assembly/gemm/dot.ts DotMode), probed at instantiation. */
+  DOT_MODE: WebAssembly.Global;
+  /** The largest inFeatures whose int8 dot products stay exact in int32. */
+  INT8_DOT_MAX_K: WebAssembly.Global;
+  /** x [rows, K] → int8 q [rows, K] and per row [float32 scale, int32 zero point] (assembly/gemm/quantize.ts). */
+  quantizeRows(x: Ptr, rows: number, K: number, q: Ptr, params: Ptr): void;
   alloc(bytes: number): Ptr;
   free(ptr: Ptr): void;
   heapSize(): number;
@@ -18,7 +24,7 @@ export interface KernelExports {
   f16ToF32(src: Ptr, dst: Ptr, n: number): void;
   packedBytes(inFeatures: number, outFeatures: number, dtype: number): number;
   /** transposed: the weight is [inFeatures, outFeatures] (Conv1D) instead of [outFeatures, inFeatures]. */
-  /** dtype: a WeightDtype code; returns -1, or the index of the first weight float16 cannot hold. */
+  /** dtype: a WeightDtype code; returns -1, or the index of the first weight the dtype cannot hold (f16: out of range; int8: not finite). */
   pack(weight: Ptr, bias: Ptr, packed: Ptr, inFeatures: number, outFeatures: number, transposed: boolean, dtype: number): number;
   /** y = act(x·Wᵀ + b) + residual (residual 0: none); scratch: linearScratchBytes(inFeatures, dtype) bytes the call may overwrite (0: x is read in place, slower). */
   linear(x: Ptr, packed: Ptr, y: Ptr, batch: number, inFeatures: number, outFeatures: number, activation: number, param: number, residual: Ptr, scratch: Ptr, dtype: number): void;

@@ -13,7 +13,7 @@ import type { CheckpointFiles } from './pretrained/checkpoint.js';
 import { type PretrainedOptions, type ProjectionNames, fromPretrained, fromSafetensors } from './pretrained/index.js';
 import { type SavedLayer, loadLayer } from './saved.js';
 import { type LayerSpec, Sequential } from './sequential.js';
-import { type Build, type DefaultSource, type ModuleSource, buildOf, chooseBuild, importsMemory, instantiate } from './runtime.js';
+import { type Build, type DefaultSource, type Int8Dot, type ModuleSource, buildOf, chooseBuild, importsMemory, instantiate, int8DotOf } from './runtime.js';
 import type { Pool, SpawnWorker } from './threads/pool.js';
 import { memoryImports, requestedThreads, startThreads } from './threads/start.js';
 import { whyNoThreads } from './threads/support.js';
@@ -77,6 +77,8 @@ export class Ffwd {
   readonly threads: number;
   /** Why fewer threads run than init was asked for, in words; null when as many run as were asked. */
   readonly threadsUnavailable: string | null;
+  /** The integer dot product of compute 'int8' layers on this engine (probed when the module was instantiated). */
+  readonly int8Dot: Int8Dot;
   readonly #pool: Pool | null;
 
   constructor(heap: Heap, pool: Pool | null = null, threadsUnavailable: string | null = null) {
@@ -85,6 +87,7 @@ export class Ffwd {
     this.#pool = pool;
     this.threads = heap.parallel.threads;
     this.threadsUnavailable = threadsUnavailable;
+    this.int8Dot = int8DotOf(heap.exports);
     const self = this as unknown as Record<string, unknown>;
     for (const [name, row] of Object.entries(ACTIVATIONS)) {
       self[name] = forwardOf(heap, name, row);

@@ -5,7 +5,7 @@
 import { type ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, checkNumber, describe } from './errors.js';
-import { type Compute, type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, defaultDtype, dtypeCode, isTransposed, packWeight, Panels, type WeightDtype } from './linear.js';
+import { type Compute, type LinearOptions, MAX_FEATURES, type SavedPanels, type Storage, activationCode, checkInt8Compute, defaultDtype, dtypeCode, isTransposed, packWeight, Panels, type WeightDtype } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 
 /** One projection: weight [outFeatures, inFeatures] (or [in, out] with layout 'in_out'), optional bias. */
@@ -94,6 +94,7 @@ export class GatedLinear {
     this.dtype = dtype;
     this.compute = compute;
     this.#dtype = dtypeCode(heap, where, dtype, compute);
+    checkInt8Compute(heap, where, compute, 'inFeatures', inFeatures);
     const half = heap.exports.packedBytes(inFeatures, hidden, this.#dtype) >>> 0;
     this.#panels = new Panels(heap, 2 * half, saved);
     if (saved !== undefined) return;

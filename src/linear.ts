@@ -37,6 +37,14 @@ export function dtypeCode(heap: Heap, where: string, dtype: unknown, compute: un
   return ((heap.exports as unknown as Record<string, WebAssembly.Global>)[`WeightDtype.${name}`]).value as number;
 }
 
+/** Throws unless integer dot products over inFeatures stay exact in int32 (a compute 'int8' layer's K). */
+export function checkInt8Compute(heap: Heap, where: string, compute: unknown, name: string, inFeatures: number): void {
+  const most = heap.exports.INT8_DOT_MAX_K.value as number;
+  if (compute === 'int8' && inFeatures > most) {
+    throw new RangeError(`${where}: ${name} is ${inFeatures}; compute 'int8' sums int8 products exactly in int32 up to ${most} (use compute 'f32')`);
+  }
+}
+
 /** The dtype of weights given as arrays when none is asked for: 'f32', or 'int8' for int8 compute. */
 export const defaultDtype = (compute: unknown): WeightDtype => (compute === 'int8' ? 'int8' : 'f32');
 
@@ -230,6 +238,7 @@ export class Linear {
     this.compute = options.compute ?? 'f32';
     this.dtype = options.dtype ?? defaultDtype(this.compute);
     this.#dtype = dtypeCode(heap, where, this.dtype, this.compute);
+    checkInt8Compute(heap, where, this.compute, 'inFeatures', inFeatures);
     this.#panels = new Panels(heap, heap.exports.packedBytes(inFeatures, outFeatures, this.#dtype) >>> 0, saved);
     if (saved === undefined) this.#panels.fill((packed) => packWeight(heap, where, options, [{ first: 0, count: outFeatures, packed }]));
   }

@@ -102,3 +102,17 @@ export function importsMemory(module: WebAssembly.Module): boolean {
 export function buildOf(exports: KernelExports): Build {
   return exports.RELAXED.value === 1 ? 'relaxed' : 'simd';
 }
+
+/** How a compute 'int8' layer multiplies: the instruction its kernels run, and why (the engine's probed relaxed dot). */
+export interface Int8Dot {
+  instruction: 'i32x4.relaxed_dot_i8x16_i7x16_add_s' | 'i32x4.dot_i16x8_s';
+  /** What the engine's relaxed dot computes for a uint8 second operand (assembly/gemm/dot.ts DotMode). */
+  engine: 'not probed (simd build)' | 'signed × signed' | 'unsigned × signed' | 'saturating pairs' | 'other';
+}
+
+const DOT_ENGINES: Int8Dot['engine'][] = ['not probed (simd build)', 'signed × signed', 'unsigned × signed', 'saturating pairs', 'other'];
+
+export function int8DotOf(exports: KernelExports): Int8Dot {
+  const mode = exports.DOT_MODE.value as number;
+  return { instruction: mode === 1 || mode === 2 ? 'i32x4.relaxed_dot_i8x16_i7x16_add_s' : 'i32x4.dot_i16x8_s', engine: DOT_ENGINES[mode] };
+}

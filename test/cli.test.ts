@@ -36,8 +36,8 @@ const PACKED = [
   // one file, its config.json read from beside it
   { name: 'gpt2', args: ['gpt2/model.safetensors'], files: ['model.safetensors'], options: {} },
   // an encoder–decoder's decoder, the config given explicitly
-  // int8 weights quantised from a BF16 checkpoint
-  { name: 'llama', args: ['llama/model.safetensors', '--dtype', 'int8', '--sublayer'], files: ['model.safetensors'], options: { dtype: 'int8', sublayer: true } },
+  // int8 weights quantised from a BF16 checkpoint, computed with integer dot products
+  { name: 'llama', args: ['llama/model.safetensors', '--compute', 'int8', '--sublayer'], files: ['model.safetensors'], options: { compute: 'int8', sublayer: true } },
   { name: 't5', args: ['t5/model.safetensors', '--config', join(FAMILIES, 't5/config.json'), '--stack', 'decoder', '--sublayer', '--dtype', 'f32'], files: ['model.safetensors'], options: { stack: 'decoder', sublayer: true } },
 ];
 

@@ -1,4 +1,5 @@
-// int8 weights (dtype 'int8', float32 compute): each output row quantised symmetrically when the layer
+// int8 weights (dtype 'int8', float32 compute, then compute 'int8' at the layer level; its kernel is
+// checked bit for bit against an integer reference in int8-dot.test.ts): each output row quantised symmetrically when the layer
 // is made, scale = float32(max|w| / 127), q = clamp(roundHalfEven(float32(w / scale)), −127, 127),
 // computed here independently in float64 (a float64 division rounded once to float32 is the correctly
 // rounded float32 division); the panels must hold exactly those q and scales, and every output must lie
@@ -234,6 +235,67 @@ describe.each(BUILDS)('int8 weights (%s build)', (build) => {
     expect(Math.sqrt(err / ref)).toBeGreaterThan(0); // (quantised: not the f32 layer)
     int8.free();
     full.free();
+  });
+});
+
+describe.each(BUILDS)("compute 'int8' layers (%s build)", (build) => {
+  const get = () => instance(build);
+  const rms = (a: Float32Array, b: Float32Array) => {
+    let [err, ref] = [0, 0];
+    for (let i = 0; i < a.length; i++) [err, ref] = [err + (a[i] - b[i]) ** 2, ref + b[i] ** 2];
+    return Math.sqrt(err / ref);
+  };
+  const gaussian = (n: number, next: () => number, scale: number) => Float32Array.from({ length: n }, () => {
+    const u = (next() + 1) / 2 || 1e-9;
+    return scale * Math.sqrt(-2 * Math.log(u)) * Math.cos(Math.PI * next());
+  });
+
+  it('the seed block with Gaussian weights: within 2.5 % RMS of f32, the same bits at every batch and after save/load', async () => {
+    const f = await get();
+    const next = random(11);
+    const [d, h, batch] = [512, 2048, 9];
+    const spec = {
+      fc1: { weight: gaussian(h * d, next, 0.02), bias: gaussian(h, next, 0.02), inFeatures: d, outFeatures: h },
+      fc2: { weight: gaussian(d * h, next, 0.02), bias: gaussian(d, next, 0.02), inFeatures: h, outFeatures: d },
+    };
+    const int8 = f.feedForward({ ...spec, compute: 'int8' });
+    const full = f.feedForward(spec);
+    expect([int8.first.dtype, int8.first.compute, int8.down.compute]).toEqual(['int8', 'int8', 'int8']);
+    const x = gaussian(batch * d, next, 1);
+    const y = int8.forward(x, batch);
+    expect(rms(y, full.forward(x, batch))).toBeLessThan(0.025);
+    expect(rms(y, full.forward(x, batch))).toBeGreaterThan(1e-3); // (x quantised: not the f32 result)
+    for (const r of [0, 4, 8]) expect(bits(int8.forward(x.subarray(r * d, (r + 1) * d), 1)), `row ${r}`).toEqual(bits(y.subarray(r * d, (r + 1) * d)));
+    const loaded = f.load(int8.save()) as typeof int8;
+    expect(loaded.down.compute).toBe('int8');
+    expect(bits(loaded.forward(x, batch))).toEqual(bits(y));
+    for (const l of [int8, full, loaded]) l.free();
+  });
+
+  it('a gated pre-norm sublayer from a BF16 checkpoint (LLaMA): compute int8, within 3 % RMS of f32', async () => {
+    const f = await get();
+    const root = new URL('./golden/families/llama/', import.meta.url);
+    const bytes = new Uint8Array(readFileSync(new URL('model.safetensors', root)));
+    const config = JSON.parse(readFileSync(new URL('config.json', root), 'utf8'));
+    const int8 = f.feedForward.fromPretrained(bytes, config, { sublayer: true, compute: 'int8' });
+    const full = f.feedForward.fromPretrained(bytes, config, { sublayer: true, dtype: 'f32' });
+    expect([int8.first.dtype, int8.first.compute]).toEqual(['int8', 'int8']);
+    const raw = readFileSync(new URL('x.bin', root));
+    const x = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
+    // the residual keeps most of x exact: compare the MLP's contribution
+    const [a, b] = [int8.forward(x, 5), full.forward(x, 5)];
+    expect(rms(a.map((v, i) => v - x[i]), b.map((v, i) => v - x[i]))).toBeLessThan(0.03);
+    int8.free();
+    full.free();
+  });
+
+  it('refuses what integer sums cannot hold exactly, and says which dot product it runs', async () => {
+    const f = await get();
+    const most = f.heap.exports.INT8_DOT_MAX_K.value as number;
+    expect(() => f.linear({ weight: new Float32Array(most + 1), inFeatures: most + 1, outFeatures: 1, compute: 'int8' })).toThrow(
+      new RangeError(`linear: inFeatures is ${most + 1}; compute 'int8' sums int8 products exactly in int32 up to ${most} (use compute 'f32')`));
+    expect(f.int8Dot.instruction).toMatch(build === 'simd' ? /^i32x4\.dot_i16x8_s$/ : /^i32x4\.(relaxed_dot_i8x16_i7x16_add_s|dot_i16x8_s)$/);
+    if (build === 'simd') expect(f.int8Dot.engine).toBe('not probed (simd build)');
   });
 });
 

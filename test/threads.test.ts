@@ -81,15 +81,16 @@ describe.each(BUILDS)('threads give the bits of one thread (%s build)', (build) 
     });
 
   it.each([[1, 301, 701], [3, 97, 1001], [5, 300, 450], [13, 301, 77], [37, 700, 90]])(
-    '16-bit and int8 panels: Linear, plain and gated FeedForward, batch %i, %i → %i', async (batch, K, N) => {
+    '16-bit and int8 panels, int8 compute: Linear, plain and gated FeedForward, batch %i, %i → %i', async (batch, K, N) => {
       const next = random(batch * 17 + K + N);
       const proj = (o: number, i: number) => ({ weight: filled(o * i, next, 1 / Math.sqrt(i)), bias: filled(o, next), inFeatures: i, outFeatures: o });
       const [fc1, fc2, gate, up] = [proj(N, K), proj(K, N), proj(N, K), proj(N, K)];
       const x = filled(batch * K, next, 3);
-      await sameBitsOnThreads(build, `16-bit and int8 ${batch}×${K}→${N}`, (f) => (['bf16', 'f16', 'int8'] as const).flatMap((dtype) => [
-        f.linear({ ...fc1, activation: 'gelu', dtype }).forward(x, batch),
-        f.feedForward({ fc1, fc2, dtype }).forward(x, batch),
-        f.feedForward({ gate, up, down: fc2, activation: 'silu', dtype }).forward(x, batch),
+      const storages = [{ dtype: 'bf16' }, { dtype: 'f16' }, { dtype: 'int8' }, { dtype: 'int8', compute: 'int8' }] as const;
+      await sameBitsOnThreads(build, `16-bit and int8 ${batch}×${K}→${N}`, (f) => storages.flatMap((storage) => [
+        f.linear({ ...fc1, activation: 'gelu', ...storage }).forward(x, batch),
+        f.feedForward({ fc1, fc2, ...storage }).forward(x, batch),
+        f.feedForward({ gate, up, down: fc2, activation: 'silu', ...storage }).forward(x, batch),
       ]));
     });
 

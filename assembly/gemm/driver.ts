@@ -45,6 +45,7 @@
 //
 // Reentrant: besides y, the only memory written is the scratch the caller passes (a thread passes its own).
 import { dequantizeRows, finishRows } from './epilogue';
+import { gemmInt8Dot, int8DotScratchBytes } from './integer';
 import { tile } from './microkernel';
 import { NR, packRows, panelCount, panelStride } from './pack';
 import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, Int8Weights, WeightDtype } from './weights';
@@ -69,6 +70,7 @@ const WIDE_ROWS = <i32>(SCRATCH_BYTES >> 5);
  * best): packed x, and for 16-bit and int8 weights one panel's K block widened to float32 (see gemmOf).
  */
 export function linearScratchBytes(inF: i32, dtype: i32): i32 {
+  if (dtype == WeightDtype.INT8_DOT) return int8DotScratchBytes(inF); // (quantised x, any batch)
   const wide = dtype == WeightDtype.F32 ? 0 : BIAS_BYTES + <usize>min(inF, WIDE_ROWS) * COLUMNS;
   return <i32>(((packedXBytes(inF) + 63) & ~63) + wide);
 }
@@ -164,7 +166,8 @@ function rowAlone<W>(x: usize, b: usize, ldb: usize, K: i32, y: usize, outF: i32
  * y[batch, outF] = act(x[batch, inF] · Wᵀ + b) + residual with W, b packed by `pack(…, inF, outF, …)`.
  * act is an Activation id, param its parameter (the leaky_relu slope); residual is batch·outF floats
  * added after the activation, or 0 for none (it may overlap x, not y). scratch is
- * linearScratchBytes(inF) bytes the call may overwrite, or 0 to read x in place (slower for batch ≥ 4).
+ * linearScratchBytes(inF, dtype) bytes the call may overwrite, or 0 to read x in place (slower for batch ≥ 4;
+ * INT8_DOT needs one at every batch: without it every output is NaN, see integer.ts).
  * dtype is the panels' WeightDtype. Reads exactly batch·inF floats of x and packedBytes(inF, outF,
  * dtype) bytes of packed, writes exactly batch·outF floats of y; y must not overlap x, packed or
  * scratch. Any alignment works (64 bytes is best). Never grows memory.
@@ -188,6 +191,7 @@ export function gatedLinear(x: usize, packed: usize, y: usize, h: usize, batch: 
 function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize, dtype: i32): void {
   if (dtype == WeightDtype.BF16) gemmOf<Bf16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
   else if (dtype == WeightDtype.INT8) gemmOf<Int8Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
+  else if (dtype == WeightDtype.INT8_DOT) gemmInt8Dot(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
   else if (dtype == WeightDtype.F16) gemmOf<F16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
   else gemmOf<F32Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
 }

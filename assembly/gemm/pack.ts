@@ -12,6 +12,7 @@
 // 8-wide rows and only its stores look at the edge. The same panels serve every tile shape: an
 // MR×8 tile reads one panel, a 1×32 GEMV tile four adjacent ones.
 
+import { int8DotPackedBytes, packInt8Dot } from './integer';
 import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, Int8Weights, WeightDtype, int8Scale } from './weights';
 
 /** Output columns per panel. */
@@ -33,6 +34,7 @@ export function packedBytes(inF: i32, outF: i32, dtype: i32): usize {
   if (dtype == WeightDtype.BF16) return packedBytesAs<Bf16Weights>(inF, outF);
   if (dtype == WeightDtype.F16) return packedBytesAs<F16Weights>(inF, outF);
   if (dtype == WeightDtype.INT8) return packedBytesAs<Int8Weights>(inF, outF);
+  if (dtype == WeightDtype.INT8_DOT) return int8DotPackedBytes(inF, outF);
   return packedBytesAs<F32Weights>(inF, outF);
 }
 
@@ -55,6 +57,7 @@ export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: 
   if (dtype == WeightDtype.BF16) return packAs<Bf16Weights>(weight, bias, packed, inF, outF, transposed);
   if (dtype == WeightDtype.F16) return packAs<F16Weights>(weight, bias, packed, inF, outF, transposed);
   if (dtype == WeightDtype.INT8) return packAs<Int8Weights>(weight, bias, packed, inF, outF, transposed);
+  if (dtype == WeightDtype.INT8_DOT) return packInt8Dot(weight, bias, packed, inF, outF, transposed);
   return packAs<F32Weights>(weight, bias, packed, inF, outF, transposed);
 }
 
@@ -102,7 +105,7 @@ export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: 
  * The int8 scales of output rows first … first + cols − 1 (int8Scale of each row's largest |w|) into
  * dst, walking the source in its stored order as pack does.
  */
-function rowScales(weight: usize, dst: usize, inF: i32, outF: i32, first: i32, cols: i32, transposed: bool): void {
+export function rowScales(weight: usize, dst: usize, inF: i32, outF: i32, first: i32, cols: i32, transposed: bool): void {
   memory.fill(dst, 0, <usize>cols << 2); // each row's largest |w| so far (a NaN stays NaN)
   if (transposed) {
     for (let k = 0; k < inF; k++) {

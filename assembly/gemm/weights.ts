@@ -9,6 +9,8 @@
 /** The dtype codes layers pass to pack and linear (exported as `WeightDtype.F32`, …). */
 export enum WeightDtype {
   F32 = 0, BF16 = 1, F16 = 2, INT8 = 3,
+  /** int8 weights × int8 activations quantised per row at run time, integer dot products (integer.ts). */
+  INT8_DOT = 4,
 }
 
 /** Bytes of the bias row that starts every panel (the int8 scales follow it). */
