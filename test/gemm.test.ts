@@ -5,17 +5,9 @@ import { describe, expect, it } from 'vitest';
 import type { KernelExports } from '../src/exports.js';
 import { BUILDS, instance } from './builds.js';
 import { Guarded } from './guarded.js';
-import { type Act, SLOPE, filled, random, reference } from './matmul.js';
+import { filled, random, reference, sameBits, SLOPE, type Act } from './matmul.js';
 
 const ACT = { identity: 0, relu: 1, leaky_relu: 2 } as const;
-
-function sameBits(a: Float32Array, b: Float32Array) {
-  if (a.length !== b.length) return false;
-  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const v = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
-  return true;
-}
 
 /**
  * Packs w (and b) and runs linear with a scratch of linearScratchBytes(K) bytes (or none: x read in

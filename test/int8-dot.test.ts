@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { KernelExports } from '../src/exports.js';
 import { BUILDS, instance } from './builds.js';
 import { Guarded } from './guarded.js';
-import { SLOPE, filled, random } from './matmul.js';
+import { filled, random, sameBits, SLOPE } from './matmul.js';
 
 const INT8 = 3;
 const INT8_DOT = 4;
@@ -20,14 +20,6 @@ const apply = (act: Act, v: number) => (act === 'relu' ? (v > 0 ? v : 0) : act =
 
 type Raw = KernelExports & Record<string, unknown>;
 const global = (e: KernelExports, name: string) => ((e as Raw)[name] as WebAssembly.Global).value as number;
-
-function sameBits(a: Float32Array, b: Float32Array) {
-  if (a.length !== b.length) return false;
-  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const v = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
-  return true;
-}
 
 /** x quantised by the module's own quantizeRows: xq (int8, rows·K), scales and zero points. */
 function quantize(e: KernelExports, x: Float32Array, rows: number, K: number) {

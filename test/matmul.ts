@@ -8,6 +8,15 @@ export function random(seed: number) {
 
 export const filled = (n: number, next: () => number, scale = 1) => Float32Array.from({ length: n }, () => next() * scale);
 
+/** Whether two float32 arrays hold the same bits. */
+export function sameBits(a: Float32Array, b: Float32Array) {
+  if (a.length !== b.length) return false;
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const v = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
+  return true;
+}
+
 export const U = 2 ** -24; // float32 unit roundoff
 export const SLOPE = Math.fround(0.01); // leaky_relu's default slope, as the kernels use it
 export type Act = 'identity' | 'relu' | 'leaky_relu';
