@@ -1,6 +1,7 @@
 // Section "int8": int8 weights against float32, and against onnxruntime-web's dynamic quantisation, on
 // the seed block 512 → 2048 → GELU → 512 and FFN 2048 → 8192 → GELU → 2048, every variant of a batch
-// timed in the same rounds. ffwd: 'f32', 'int8' (dtype 'int8': weights per output row symmetric int8,
+// timed in the same rounds. ffwd: 'f32', 'bf16' and 'f16' (for the table of every dtype; checked
+// against the float32 model with the sanity bound X_TOLERANCE), 'int8' (dtype 'int8': weights per output row symmetric int8,
 // x stays float32) and 'int8+compute' (compute: 'int8' too: x quantised per row at run time, integer
 // dot products). onnxruntime-web (1 thread): the float32 graph ('f32') and the graph as
 // quantize_dynamic leaves it ('dynamic': com.microsoft DynamicQuantizeMatMul, the same int8 weights per
@@ -35,6 +36,8 @@ export const INT8_TARGETS = { int8: { rms: 0.015, bytes: 0.28 }, 'int8+compute':
  */
 export const INT8_VARIANTS = [
   { id: 'f32', ffwd: {}, ort: 'f32', check: 'f32' },
+  { id: 'bf16', ffwd: { dtype: 'bf16' }, check: 'half' },
+  { id: 'f16', ffwd: { dtype: 'f16' }, check: 'half' },
   { id: 'int8', ffwd: { dtype: 'int8' }, check: 'int8' },
   { id: 'int8+compute', ffwd: { dtype: 'int8', compute: 'int8' }, check: 'x' },
   { id: 'dynamic', ort: QUANTIZED, check: 'dynamic' },
@@ -142,7 +145,7 @@ export async function int8Section({ impls, timing, log, workloads = INT8_WORKLOA
     log?.(`  ${w.id}: float64 references in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const outWidth = w.shape.at(-1)[1];
     const flopsPerRow = 2 * w.shape.reduce((s, [i, o]) => s + i * o, 0);
-    const tolerances = { f32: f32Tolerance(w.shape), int8: f32Tolerance(w.shape), x: X_TOLERANCE };
+    const tolerances = { f32: f32Tolerance(w.shape), half: X_TOLERANCE, int8: f32Tolerance(w.shape), x: X_TOLERANCE };
     const floor = (batch) => relativeRms(quantizedReference.subarray(0, batch * outWidth), reference.subarray(0, batch * outWidth));
     for (const batch of w.batches) {
       const ref32 = reference.subarray(0, batch * outWidth);
@@ -150,7 +153,7 @@ export async function int8Section({ impls, timing, log, workloads = INT8_WORKLOA
       // onnxruntime quantises x per tensor: its emulation depends on the batch.
       const hasOrt = impls.some((i) => i.peer && i.key.startsWith('ort'));
       const dynamic = hasOrt ? dynamicReference(layers, x, batch) : undefined;
-      const references = { f32: ref32, int8: refq, x: refq, dynamic: dynamic?.y };
+      const references = { f32: ref32, half: ref32, int8: refq, x: refq, dynamic: dynamic?.y };
       const tolerance = { ...tolerances, dynamic: tolerances.f32 + DYNAMIC_STEPS * (dynamic?.step ?? 0) };
       const variants = INT8_VARIANTS.map((v) => ({
         id: v.id,

@@ -486,6 +486,57 @@ export async function conformance({ runtime, init, build = 'auto', module, expec
     block.free();
   });
 
+  await c.run('int8', async () => {
+    // int8 weights quantised per row (scale = fround(max|w|/127), q = rne(w/scale)), then
+    // compute 'int8': integer sums on the rows the module's quantizeRows gives, which must be the
+    // bits of this integer reference on every engine, whatever its relaxed dot does (the probe).
+    const [batch, k, m] = [5, 37, 19];
+    const next = random(8088);
+    const uniform = () => Math.fround((next() / 2 ** 32) * 2 - 1);
+    const weight = Float32Array.from({ length: m * k }, uniform);
+    const bias = Float32Array.from({ length: m }, uniform);
+    const xs = Float32Array.from({ length: batch * k }, () => 3 * uniform());
+    const rne = (v) => {
+      const f = Math.floor(v);
+      return v - f > 0.5 || (v - f === 0.5 && f % 2 !== 0) ? f + 1 : f;
+    };
+    const scale = Float32Array.from({ length: m }, (_, o) => Math.fround(Math.max(...weight.subarray(o * k, (o + 1) * k).map(Math.abs)) / 127));
+    const q = Int32Array.from(weight, (w, i) => Math.max(-127, Math.min(127, rne(Math.fround(w / scale[Math.floor(i / k)])))));
+    const e = ffwd.heap.exports;
+    const [px, pq, pp] = [e.alloc(batch * k * 4) >>> 0, e.alloc(batch * k) >>> 0, e.alloc(batch * 8) >>> 0];
+    new Float32Array(e.memory.buffer, px, batch * k).set(xs);
+    e.quantizeRows(px, batch, k, pq, pp);
+    const xq = new Int8Array(e.memory.buffer, pq, batch * k).slice();
+    const params = new DataView(e.memory.buffer.slice(pp, pp + batch * 8));
+    for (const p of [px, pq, pp]) e.free(p);
+    const layer = ffwd.linear({ weight, bias, inFeatures: k, outFeatures: m, compute: 'int8' });
+    const y = layer.forward(xs, batch);
+    let differing = 0;
+    for (let b = 0; b < batch; b++) {
+      const [sx, zp] = [params.getFloat32(8 * b, true), params.getInt32(8 * b + 4, true)];
+      for (let o = 0; o < m; o++) {
+        let corr = 0;
+        for (let i = 0; i < k; i++) corr += (xq[b * k + i] - zp) * q[o * k + i];
+        const want = Math.fround(bias[o] + Math.fround(Math.fround(scale[o] * sx) * Math.fround(corr)));
+        if (!Object.is(want, y[b * m + o])) differing++;
+      }
+    }
+    c.notes.int8Dot = `${ffwd.int8Dot.instruction} (engine: ${ffwd.int8Dot.engine})`;
+    c.ok(`int8 compute: the bits of the integer reference (${c.notes.int8Dot})`, differing === 0, `${differing} outputs differ`);
+    c.checksums['linear(int8 compute)'] = fnv1a(new Uint32Array(y.buffer, y.byteOffset, y.length));
+    const weightOnly = ffwd.linear({ weight, bias, inFeatures: k, outFeatures: m, dtype: 'int8' }).forward(xs, batch);
+    let worst = 0;
+    for (let b = 0; b < batch; b++) {
+      for (let o = 0; o < m; o++) {
+        let [sum, mag] = [bias[o], Math.abs(bias[o])];
+        for (let i = 0; i < k; i++) [sum, mag] = [sum + xs[b * k + i] * q[o * k + i] * scale[o], mag + Math.abs(xs[b * k + i] * q[o * k + i] * scale[o])];
+        worst = Math.max(worst, Math.abs(weightOnly[b * m + o] - sum) / mag);
+      }
+    }
+    c.ok('int8 weights: match float64 on q·scale within 1e-5·√K', worst <= 1e-5 * Math.sqrt(k), `relative error ${worst}`);
+    c.checksums['linear(int8)'] = fnv1a(new Uint32Array(weightOnly.buffer, weightOnly.byteOffset, weightOnly.length));
+  });
+
   if (threads) await c.run('threads', () => checkThreads(c, init, { build: ffwd.build, module }, threads));
 
   return result();
