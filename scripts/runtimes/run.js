@@ -35,7 +35,7 @@ const TARGETS = [
   { name: 'firefox', label: 'Firefox ESR headless (Debian), COOP/COEP', tool: 'firefox', expect: 'relaxed', threads: 'yes', run: (t) => browser(t, 'firefox') },
   { name: 'firefox-not-isolated', label: 'Firefox ESR headless, no COOP/COEP', tool: 'firefox', expect: 'relaxed', threads: 'no', run: (t) => browser(t, 'firefox', {}, { isolated: false }) },
   { name: 'webkit', label: 'WebKitGTK MiniBrowser under Xvfb (Debian)', tool: 'webkit', expect: 'simd', threads: 'any', run: (t) => browser(t, 'webkit') },
-  { name: 'webkit-relaxed', label: 'WebKitGTK, JSC_useWasmRelaxedSIMD=1', tool: 'webkit', expect: 'relaxed', threads: 'any', run: (t) => browser(t, 'webkit', { JSC_useWasmRelaxedSIMD: '1' }) },
+  { name: 'webkit-relaxed', label: 'WebKitGTK, JSC_useWasmRelaxedSIMD=1 (no relaxed_dot_i8x16_i7x16_add_s: simd)', tool: 'webkit', expect: 'simd', threads: 'any', run: (t) => browser(t, 'webkit', { JSC_useWasmRelaxedSIMD: '1' }) },
   { name: 'webkit-threads', label: 'WebKitGTK, JSC_useSharedArrayBuffer=1, COOP/COEP', tool: 'webkit', expect: 'simd', threads: 'yes', run: (t) => browser(t, 'webkit', { JSC_useSharedArrayBuffer: '1' }) },
   { name: 'deno', label: 'Deno (npm deno)', tool: 'deno', expect: 'relaxed', threads: 'yes', run: (t) => cli(t, binary('deno'), ['run', '--allow-read', '--no-prompt']) },
   { name: 'bun', label: 'Bun (npm bun)', tool: 'bun', expect: 'relaxed', threads: 'any', run: (t) => cli(t, binary('bun'), []) },
