@@ -4,7 +4,7 @@ import type { KernelExports } from '../exports.js';
 import type { Heap } from '../memory.js';
 import {
   BY_CALLER, type Call, type Channel, CLOSING, FAILED, GENERATION, type Kernel, PENDING, UNCLAIMED, channelBytes, claimOf,
-  kernelNames, openChannel, waitWhile, writeSlot,
+  kernelNames, openChannel, waitWhile, wake, writeSlot,
 } from './protocol.js';
 import type { WorkerReply, WorkerStart } from './serve.js';
 
@@ -121,7 +121,7 @@ export class Pool {
     Atomics.store(control, PENDING, shares.length);
     for (let i = 0; i < this.#workers.length; i++) Atomics.store(control, claimOf(i), i < shares.length ? UNCLAIMED : BY_CALLER);
     Atomics.add(control, GENERATION, 1);
-    Atomics.notify(control, GENERATION);
+    wake(control, GENERATION);
     let failure: unknown;
     const runHere = (calls: readonly Call[]) => {
       try {

@@ -3,7 +3,7 @@
 // module on that memory; says 'ready'; then runs the calls of its slot at every dispatch until the pool
 // closes. It never allocates: the calling thread owns the allocator.
 import {
-  BY_WORKER, CLOSING, FAILED, GENERATION, type Kernel, PENDING, UNCLAIMED, claimOf, kernelNames, openChannel, runSlot, waitWhile,
+  BY_WORKER, CLOSING, FAILED, GENERATION, type Kernel, PENDING, UNCLAIMED, claimOf, kernelNames, openChannel, runSlot, waitWhile, wake,
 } from './protocol.js';
 
 export interface WorkerStart {
@@ -46,6 +46,6 @@ export function serve(start: WorkerStart, reply: (message: WorkerReply) => void)
     } catch {
       Atomics.store(control, FAILED, 1);
     }
-    if (Atomics.sub(control, PENDING, 1) === 1) Atomics.notify(control, PENDING);
+    if (Atomics.sub(control, PENDING, 1) === 1) wake(control, PENDING);
   }
 }
