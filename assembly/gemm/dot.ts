@@ -28,7 +28,7 @@
 // 2×8 on the widened panel ×0.86 | ×0.75 (one accumulator spilled and reloaded every k step: 16
 // registers live), 4×4 on the widened panel ×1.75 | ×1.56, then with the quantiser 3× faster ×2.01 |
 // ×1.80; batch 8: ×1.60 | ×1.40, ×0.87 | ×0.77, ×1.63 | ×1.42 (×1.80 | ×1.63). Hence 4×4 on a panel
-// widened once per chunk from 4 rows, 2×8/1×8 in registers below. The relaxed 4×8 (VNNI, Node 24 on
+// widened once per chunk from 8 rows (integer.ts WIDEN_FROM_ROWS), 2×8/1×8 in registers below. The relaxed 4×8 (VNNI, Node 24 on
 // the same machine): ×3.34 at batch 128, ×3.44 at batch 8.
 import { storeVector } from './epilogue';
 
