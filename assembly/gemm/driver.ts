@@ -48,7 +48,7 @@ import { dequantizeRows, finishRows } from './epilogue';
 import { gemmInt8Dot, int8DotScratchBytes } from './integer';
 import { tile } from './microkernel';
 import { NR, packRows, panelCount, panelStride } from './pack';
-import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, Int8Weights, WeightDtype } from './weights';
+import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, Int8RowsWeights, Int8Weights, WeightDtype } from './weights';
 
 /** Panels per group of the leftover rows: a multiple of the wide tiles' widths (3 for one row, 2 for two). */
 const GROUP = 6;
@@ -120,7 +120,7 @@ function tile1x8<W>(a: usize, b: usize, ldb: usize, K: i32, y: usize, nc: i32, r
 }
 
 /**
- * `rows` (1 … 3) rows of x in place against `panels` (1 … GROUP) panels at b, over K k's, columns
+ * `rows` (1 or 2) rows of x in place against `panels` (1 … GROUP) panels at b, over K k's, columns
  * from y on (nc of them valid): tiles as wide as the register budget allows, so several panels are
  * streamed in one pass over the row(s).
  */
@@ -132,17 +132,22 @@ function leftover<W>(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb
       else if (n == 2) tile1x16<W>(x, b, ldb, K, y, nc, resume);
       else tile1x8<W>(x, b, ldb, K, y, nc, resume);
     }
-  } else if (rows == 2) {
+  } else {
     for (let j = 0; j < panels; j += 2, b += ldb << 1, y += NR * 4 * 2, nc -= NR * 2) {
       if (panels - j >= 2) tile2x16<W>(x, lda, b, ldb, K, y, ldy, nc, resume);
       else tile2x8<W>(x, lda, b, ldb, K, y, ldy, nc, resume);
     }
-  } else {
-    // Two rows 2×16 and one 1×24 while the group is in cache: 8–10% faster than a 3×8 tile, whose
-    // 6 accumulator chains cannot cover the multiply-add latency.
-    leftover<W>(2, panels, x, lda, b, ldb, K, y, ldy, nc, resume);
-    leftover<W>(1, panels, x + (lda << 1), lda, b, ldb, K, y + (ldy << 1), ldy, nc, resume);
   }
+}
+
+/**
+ * The 1 … 3 rows left after the strips, as leftover does: a pair by M's tiles (several rows), a single
+ * row by W's; three rows as a pair 2×16 and one 1×24 while the group is in cache (8–10 % faster than
+ * a 3×8 tile, whose 6 accumulator chains cannot cover the multiply-add latency).
+ */
+function leftoverRows<W, M>(rows: i32, panels: i32, x: usize, lda: usize, b: usize, ldb: usize, K: i32, y: usize, ldy: usize, nc: i32, resume: bool): void {
+  if (rows >= 2) leftover<M>(2, panels, x, lda, b, ldb, K, y, ldy, nc, resume);
+  if (rows != 2) leftover<W>(1, panels, x + (<usize>(rows & 2) * lda), lda, b, ldb, K, y + (<usize>(rows & 2) * ldy), ldy, nc, resume);
 }
 
 /**
@@ -189,15 +194,19 @@ export function gatedLinear(x: usize, packed: usize, y: usize, h: usize, batch: 
 
 /** The GEMM over panels of weights in `dtype` (a WeightDtype code), one instantiation per format. */
 function gemm(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize, dtype: i32): void {
-  if (dtype == WeightDtype.BF16) gemmOf<Bf16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
-  else if (dtype == WeightDtype.INT8) gemmOf<Int8Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
+  if (dtype == WeightDtype.BF16) gemmOf<Bf16Weights, Bf16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
+  else if (dtype == WeightDtype.INT8) gemmOf<Int8Weights, Int8RowsWeights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
   else if (dtype == WeightDtype.INT8_DOT) gemmInt8Dot(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
-  else if (dtype == WeightDtype.F16) gemmOf<F16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
-  else gemmOf<F32Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
+  else if (dtype == WeightDtype.F16) gemmOf<F16Weights, F16Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
+  else gemmOf<F32Weights, F32Weights>(x, packed, y, batch, inF, outF, act, param, extra, hidden, scratch);
 }
 
-/** The GEMM; finishRows (epilogue.ts) says what act, param, extra and hidden do to finished rows. */
-function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize): void {
+/**
+ * The GEMM over panels in format W, whose tiles of several rows in place read them as format M (the
+ * same panels; weights.ts: int8 widens one way for one row, another for several); finishRows
+ * (epilogue.ts) says what act, param, extra and hidden do to finished rows.
+ */
+function gemmOf<W, M>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32, scratch: usize): void {
   const format = changetype<W>(0);
   const rowBytes = format.rowBytes();
   if (batch <= 0 || inF <= 0 || outF <= 0) return;
@@ -251,7 +260,7 @@ function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF
               widenPanel<W>(b, wide, kn, !resume);
               for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed<F32Weights>(xi, wide, 0, kn, yi, ldy, nc, resume);
             } else {
-              for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed<W>(xi, b, ldb, kn, yi, ldy, nc, resume);
+              for (let i = 0; i < n; i++, xi += <usize>kn << 4, yi += ldy << 2) tile4x8packed<M>(xi, b, ldb, kn, yi, ldy, nc, resume);
             }
           }
         } else {
@@ -259,18 +268,27 @@ function gemmOf<W>(x: usize, packed: usize, y: usize, batch: i32, inF: i32, outF
           let xi = xc + koff;
           let yi = yc + (<usize>col << 2);
           for (let i = 0; i < n << 1; i++, xi += lda << 1, yi += ldy << 1) {
-            leftover<W>(2, group, xi, lda, bk + <usize>j0 * ldb, ldb, kn, yi, ldy, outF - col, resume);
+            leftover<M>(2, group, xi, lda, bk + <usize>j0 * ldb, ldb, kn, yi, ldy, outF - col, resume);
           }
         }
         if (last && rows) {
-          leftover<W>(rows, group, xRest + koff, lda, bk + <usize>j0 * ldb, ldb, kn, yRest + (<usize>col << 2), ldy, outF - col, resume);
+          leftoverRows<W, M>(rows, group, xRest + koff, lda, bk + <usize>j0 * ldb, ldb, kn, yRest + (<usize>col << 2), ldy, outF - col, resume);
         }
       }
     }
     // Finished here: the chunk's rows (s0·4 … (s0+n)·4, and the leftover rows after the last
     // chunk), every column, all of K: contiguous in y from yc. The epilogue runs on them in cache.
     const done = (n << 2) + (last ? rows : 0);
-    if (!format.startsAtBias()) dequantizeRows(y, s0 << 2, done, outF, packed, ldb);
+    if (!format.startsAtBias()) {
+      // each row's sums are in the units of the format that computed them (weights.ts scale)
+      const several = <f32>1 / changetype<M>(0).scale();
+      const one = <f32>1 / format.scale();
+      dequantizeRows(y, s0 << 2, n << 2, outF, packed, ldb, packX && widen ? one : several);
+      if (last && rows) {
+        if (rows >= 2) dequantizeRows(y, (strips << 2), 2, outF, packed, ldb, several);
+        if (rows != 2) dequantizeRows(y, (strips << 2) + (rows & 2), 1, outF, packed, ldb, one);
+      }
+    }
     finishRows(y, s0 << 2, done, outF, act, param, extra, hidden);
     s0 += n;
   } while (s0 < strips);

@@ -49,26 +49,25 @@ export function activateRows(y: usize, n: i32, act: i32, param: f32): void {
 }
 
 /**
- * int8 panels (weights.ts): y[r, c] = bias[c] + scale[c] · (2^-24 · y[r, c]) over `rows` finished
- * rows from row0, the tile's sums of x·q·2^24 becoming x·(q·scale) + b; panel j's head (bias, then
- * scales) lies j·ldb bytes after packed. The power of two is exact, then a multiply and an add in
- * both builds: two roundings, the γ(K+2) bound.
+ * int8 panels (weights.ts): y[r, c] = bias[c] + scale[c] · (unit · y[r, c]) over `rows` finished rows
+ * from row0, the tile's sums of x·q in the units of its format (unit: 2^-24 for sums of q·2^24, else 1)
+ * becoming x·(q·scale) + b; panel j's head (bias, then scales) lies j·ldb bytes after packed. The power
+ * of two is exact, then a multiply and an add in both builds: two roundings, the γ(K+2) bound.
  */
-const UNSCALE = f32x4.splat(5.9604644775390625e-8); // 2^-24
-
-export function dequantizeRows(y: usize, row0: i32, rows: i32, outF: i32, packed: usize, ldb: usize): void {
+export function dequantizeRows(y: usize, row0: i32, rows: i32, outF: i32, packed: usize, ldb: usize, unit: f32): void {
   const ldy = <usize>outF << 2;
   const full = outF >> 3;
+  const units = f32x4.splat(unit);
   for (let r = 0, row = y + <usize>row0 * ldy; r < rows; r++, row += ldy) {
     let head = packed;
     let out = row;
     for (let j = 0; j < full; j++, head += ldb, out += 32) {
-      v128.store(out, f32x4.add(v128.load(head), f32x4.mul(v128.load(head, 32), f32x4.mul(v128.load(out), UNSCALE))));
-      v128.store(out, f32x4.add(v128.load(head, 16), f32x4.mul(v128.load(head, 48), f32x4.mul(v128.load(out, 16), UNSCALE))), 16);
+      v128.store(out, f32x4.add(v128.load(head), f32x4.mul(v128.load(head, 32), f32x4.mul(v128.load(out), units))));
+      v128.store(out, f32x4.add(v128.load(head, 16), f32x4.mul(v128.load(head, 48), f32x4.mul(v128.load(out, 16), units))), 16);
     }
     for (let c = 0; c < (outF & 7); c++) {
       const at = out + (<usize>c << 2);
-      store<f32>(at, load<f32>(head + (<usize>c << 2)) + load<f32>(head + 32 + (<usize>c << 2)) * (load<f32>(at) * <f32>5.9604644775390625e-8));
+      store<f32>(at, load<f32>(head + (<usize>c << 2)) + load<f32>(head + 32 + (<usize>c << 2)) * (load<f32>(at) * unit));
     }
   }
 }

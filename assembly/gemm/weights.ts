@@ -33,14 +33,15 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
 
 // widenFrom(): the strips of a chunk from which the driver widens a panel block once into memory
 // instead of in registers per tile (bench/dtypes.js, FFN 2048/8192 batch 8 = 2 strips: bfloat16's two
-// instructions are cheaper in registers, float16's widening is better done once; int8's two shuffle
-// masks take two of the 4×8 tile's registers and make it spill: widened from one strip, the seed
-// block at batch 4 runs in 0.47 instead of 0.77 ms, relaxed, Zen 5).
+// instructions are cheaper in registers, float16's widening is better done once; int8 from 2 strips,
+// one strip running the sign-extending 4×8 tile, below).
 @final @unmanaged export class F32Weights {
   @inline rowBytes(): usize { return 32; }
   @inline headBytes(): usize { return BIAS_BYTES; }
   /** Whether the tile starts its sums at the bias (else at zero, the epilogue adding bias + scale · sum). */
   @inline startsAtBias(): bool { return true; }
+  /** What a widened weight stands for, over its stored value (int8 widened by a shuffle: 2^24 · q). */
+  @inline scale(): f32 { return 1; }
   @inline widenFrom(): i32 { return i32.MAX_VALUE; }
   @inline raw(p: usize): v128 { return v128.load(p); }
   @inline lo(raw: v128): v128 { return raw; }
@@ -55,6 +56,7 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
   @inline rowBytes(): usize { return 16; }
   @inline headBytes(): usize { return BIAS_BYTES; }
   @inline startsAtBias(): bool { return true; }
+  @inline scale(): f32 { return 1; }
   @inline widenFrom(): i32 { return 4; }
   @inline raw(p: usize): v128 { return v128.load(p); }
   @inline lo(raw: v128): v128 { return i32x4.shl(raw, 16); }
@@ -72,6 +74,7 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
   @inline rowBytes(): usize { return 16; }
   @inline headBytes(): usize { return BIAS_BYTES; }
   @inline startsAtBias(): bool { return true; }
+  @inline scale(): f32 { return 1; }
   @inline widenFrom(): i32 { return 2; }
   @inline raw(p: usize): v128 { return v128.load(p); }
   @inline lo(raw: v128): v128 { return widenF16(i32x4.shl(raw, 16)); }
@@ -109,29 +112,52 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
   return scale == 0 ? 0 : <i32>max(<f32>-127, min(<f32>127, nearest(w / scale)));
 }
 
-// int8 widening: a constant byte shuffle puts q in the top byte of each lane (the others zero), whose
+// int8 widening, two ways over the same panels. For one row (the GEMV) and for widening a panel block
+// into memory, a constant byte shuffle puts q in the top byte of each lane (the others zero), whose
 // exact conversion is q·2^24; the epilogue takes the 2^-24 back (exact unless a sum of |x·q| passes
-// 2^103, far beyond any activation). Two instructions per 4 weights, where sign-extending (load8x8_s,
-// extend_low/high, convert) takes five per 8: FFN 2048→8192→2048 at batch 1, relaxed, Zen 5, 2.03
-// against 2.76 ms (f32 3.89 ms). Both are bound by the vector ALUs, not memory: the 1×24 tile issues
-// 6 shuffles, 6 conversions and 6 multiply-adds per 24 weights (node --print-wasm-code).
+// 2^103, far beyond any activation). Two instructions per 4 weights, where sign-extending
+// (load8x8_s, extend_low/high, convert) takes five per 8: FFN 2048→8192→2048 at batch 1, relaxed,
+// Zen 5, 2.03 against 2.76 ms (f32 3.89 ms). Both are bound by the vector ALUs, not memory: the 1×24
+// tile issues 6 shuffles, 6 conversions and 6 multiply-adds per 24 weights (node --print-wasm-code).
+// Tiles of several rows have no registers to spare for the two shuffle masks (the 4×8 and 2×16 tiles
+// spill an accumulator every k step), so they sign-extend (Int8RowsWeights). int8 ÷ f32, relaxed,
+// Zen 5, shuffles everywhere → this split, at batch 2 / 3 / 4: seed block 0.60 → 0.83–0.87× / 0.71 →
+// 0.84–0.89× / 0.67 → 1.00–1.11×; FFN 2048/8192 1.61 → 1.50–1.57× / 1.49 → 1.25–1.28× / 0.86 →
+// 0.99–1.10× (two runs each).
 const TOP_LO = i8x16(-128, -128, -128, 0, -128, -128, -128, 1, -128, -128, -128, 2, -128, -128, -128, 3);
 const TOP_HI = i8x16(-128, -128, -128, 4, -128, -128, -128, 5, -128, -128, -128, 6, -128, -128, -128, 7);
+
+/** Stores q of w at its column's scale; false for a weight that is not finite. */
+@inline function putInt8(dst: usize, w: f32, scale: f32): bool {
+  if (!isFinite(w)) return false;
+  store<i8>(dst, <i8>int8Quantize(w, scale));
+  return true;
+}
 
 @final @unmanaged export class Int8Weights {
   @inline rowBytes(): usize { return 8; }
   /** The bias, then the 8 columns' scales. */
   @inline headBytes(): usize { return BIAS_BYTES << 1; }
   @inline startsAtBias(): bool { return false; }
-  @inline widenFrom(): i32 { return 1; }
+  @inline scale(): f32 { return 16777216; }
+  @inline widenFrom(): i32 { return 2; }
   @inline raw(p: usize): v128 { return v128.load64_zero(p); }
   @inline lo(raw: v128): v128 { return f32x4.convert_i32x4_s(i8x16.swizzle(raw, TOP_LO)); }
   @inline hi(p: usize, raw: v128): v128 { return f32x4.convert_i32x4_s(i8x16.swizzle(raw, TOP_HI)); }
   @inline column(c: i32): usize { return <usize>c; }
-  /** q of w at its column's scale; false for a weight that is not finite. */
-  @inline put(dst: usize, w: f32, scale: f32): bool {
-    if (!isFinite(w)) return false;
-    store<i8>(dst, <i8>int8Quantize(w, scale));
-    return true;
-  }
+  @inline put(dst: usize, w: f32, scale: f32): bool { return putInt8(dst, w, scale); }
+}
+
+/** The same panels, widened by sign extension (for tiles of several rows, see above). */
+@final @unmanaged export class Int8RowsWeights {
+  @inline rowBytes(): usize { return 8; }
+  @inline headBytes(): usize { return BIAS_BYTES << 1; }
+  @inline startsAtBias(): bool { return false; }
+  @inline scale(): f32 { return 1; }
+  @inline widenFrom(): i32 { return 2; }
+  @inline raw(p: usize): v128 { return v128.load8x8_s(p); }
+  @inline lo(raw: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(raw)); }
+  @inline hi(p: usize, raw: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(raw)); }
+  @inline column(c: i32): usize { return <usize>c; }
+  @inline put(dst: usize, w: f32, scale: f32): bool { return putInt8(dst, w, scale); }
 }
