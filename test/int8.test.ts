@@ -180,6 +180,25 @@ describe.each(BUILDS)('int8 weights (%s build)', (build) => {
     f32.free();
   });
 
+  it.each(['f32', 'int8'] as const)('a pre-norm sublayer (compute %s): the bits of x + mlp(layerNorm(x)) computed step by step', async (compute) => {
+    // the residual is added in the last GEMM's epilogue after dequantising: the same float ops as apart
+    const f = await get();
+    const [d, h] = [48, 100];
+    const next = random(31);
+    const fc1 = { weight: filled(h * d, next), bias: filled(h, next), inFeatures: d, outFeatures: h };
+    const fc2 = { weight: filled(d * h, next), bias: filled(d, next), inFeatures: h, outFeatures: d };
+    const options = { fc1, fc2, activation: 'gelu' as const, dtype: 'int8' as const, compute };
+    const sublayer = f.feedForward({ ...options, wiring: 'pre_norm', norm: { kind: 'layer' } });
+    const mlp = f.feedForward(options);
+    for (const batch of [1, 3, 6, 13]) {
+      const x = filled(batch * d, next, 2);
+      const apart = Float32Array.from(mlp.forward(f.layerNorm(x, d), batch), (v, i) => Math.fround(v + x[i]));
+      expect(bits(sublayer.forward(x, batch)), `batch ${batch}`).toEqual(bits(apart));
+    }
+    sublayer.free();
+    mlp.free();
+  });
+
   it('save() and ffwd.load() keep the int8 panels: the same bits, I8 panels in the file', async () => {
     const f = await get();
     const next = random(77);
