@@ -35,10 +35,10 @@ const PACKED = [
   { name: 'llama_sharded', args: ['llama_sharded', '--layer', '1', '--sublayer'], files: ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'], options: { layer: 1, sublayer: true } },
   // one file, its config.json read from beside it
   { name: 'gpt2', args: ['gpt2/model.safetensors'], files: ['model.safetensors'], options: {} },
-  // an encoder–decoder's decoder, the config given explicitly
+  // an encoder–decoder's decoder, the config given explicitly, int8 weights
   // int8 weights quantised from a BF16 checkpoint, computed with integer dot products
   { name: 'llama', args: ['llama/model.safetensors', '--compute', 'int8', '--sublayer'], files: ['model.safetensors'], options: { compute: 'int8', sublayer: true } },
-  { name: 't5', args: ['t5/model.safetensors', '--config', join(FAMILIES, 't5/config.json'), '--stack', 'decoder', '--sublayer', '--dtype', 'f32'], files: ['model.safetensors'], options: { stack: 'decoder', sublayer: true } },
+  { name: 't5', args: ['t5/model.safetensors', '--config', join(FAMILIES, 't5/config.json'), '--stack', 'decoder', '--sublayer', '--dtype', 'int8'], files: ['model.safetensors'], options: { stack: 'decoder', sublayer: true, dtype: 'int8' } },
 ];
 
 describe('ffwd pack', () => {

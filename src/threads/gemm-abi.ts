@@ -12,12 +12,11 @@ const STRIP = 4;
 /** Output columns per panel. */
 export const NR = 8;
 
-/** WeightDtype.INT8_DOT: quantises x into the scratch, so it wants one at every batch. */
-const INT8_DOT = 4;
-
 /** Bytes of scratch a GEMM call of `batch` rows of inF floats over `dtype` panels wants (0: none). */
 export function scratchBytes(exports: KernelExports, batch: number, inF: number, dtype: number): number {
-  return batch < STRIP && dtype !== INT8_DOT ? 0 : exports.linearScratchBytes(inF, dtype) >>> 0;
+  // integer dot products quantise x into the scratch, so they want one at every batch
+  const int8Dot = (exports as unknown as Record<string, WebAssembly.Global>)['WeightDtype.INT8_DOT'].value;
+  return batch < STRIP && dtype !== int8Dot ? 0 : exports.linearScratchBytes(inF, dtype) >>> 0;
 }
 
 /** Bytes from one panel (NR output columns) to the next in `dtype` panels of rows of inF. */
