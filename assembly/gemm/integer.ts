@@ -37,8 +37,8 @@
 // error of the FFN's output against float32 (Gaussian weights): 1.3–1.45 % (512/2048), 1.66 % (2048/8192).
 // Without a scratch (0) the call writes NaN like an oversized K: the TS layer always passes one.
 import { finishRows } from './epilogue';
-import { NR, panelCount, rowScales } from './pack';
-import { int8Quantize } from './weights';
+import { NR, panelCount, panelStride } from './pack';
+import { BIAS_BYTES, putInt8 } from './weights';
 import { DOT_HEAD, DOT_MODE, DotMode, dotEpilogue, tileDot1, tileDot2, tileDot3, tileDot4, tileI16x1, tileI16x1h, tileI16x2, tileI16x2h, tileI16x3h, tileI16x4h, useRelaxedDot, widenGroups } from './dot';
 import { PARAM_BYTES, QFormat, quantizeRowAs } from './quantize';
 
@@ -60,16 +60,38 @@ const SCRATCH_BYTES = 512 << 10;
   return (inF + 3) >> 2;
 }
 
-/** Bytes from one panel to the next. */
-@inline export function int8DotStride(inF: i32): usize {
-  return DOT_HEAD + (<usize>groupsOf(inF) << 5);
+/** Whether inF inputs can be packed for INT8_DOT (packedBytes is 0 and pack -1 when not). */
+export function int8DotFits(inF: i32): bool {
+  return inF > 0 && inF <= MAX_K;
 }
 
-/** packedBytes for INT8_DOT: 0 when inF > MAX_K or beyond the 32-bit address space. */
-export function int8DotPackedBytes(inF: i32, outF: i32): usize {
-  if (inF > MAX_K) return 0;
-  const bytes = <u64>panelCount(outF) * <u64>int8DotStride(max(inF, 0));
-  return bytes > 0xFFFF_FFFF ? 0 : <usize>bytes;
+/**
+ * The INT8_DOT panel layout as a weight format of pack.ts: the very q and scales of weights.ts
+ * Int8Weights (rowScales, putInt8), input k of column c at byte 32·(k >> 2) + 4c + (k & 3) of the
+ * groups, K padded to groups of 4, and the head's third row Σ_k q per column.
+ */
+@final @unmanaged export class Int8DotWeights {
+  /** (8 bytes per k: a group of 4 k-rows is 32 bytes) */
+  @inline rowBytes(): usize { return 8; }
+  @inline headBytes(): usize { return DOT_HEAD; }
+  @inline startsAtBias(): bool { return false; }
+  @inline kRows(inF: i32): i32 { return groupsOf(inF) << 2; }
+  @inline position(k: i32, c: i32): usize { return (<usize>(k >> 2) << 5) + (<usize>c << 2) + <usize>(k & 3); }
+  @inline put(dst: usize, w: f32, scale: f32): bool { return putInt8(dst, w, scale); }
+  /**
+   * Σ_k q of each column into the head's third row (after the bias and the scales): per group, the
+   * 4 bytes of a column's lane summed pairwise twice (zero past K and past the last column).
+   */
+  @inline completeHead(panel: usize, inF: i32): void {
+    let lo = i32x4.splat(0);
+    let hi = lo;
+    for (let g = 0, p = panel + DOT_HEAD; g < groupsOf(inF); g++, p += 32) {
+      lo = i32x4.add(lo, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(v128.load(p))));
+      hi = i32x4.add(hi, i32x4.extadd_pairwise_i16x8_s(i16x8.extadd_pairwise_i8x16_s(v128.load(p, 16))));
+    }
+    v128.store(panel + (BIAS_BYTES << 1), lo);
+    v128.store(panel + (BIAS_BYTES << 1), hi, 16);
+  }
 }
 
 /** Rows per chunk for rows of inF floats: a multiple of 4, 4 … CHUNK_ROWS (int16 quantised rows). */
@@ -85,56 +107,6 @@ export function int8DotScratchBytes(inF: i32): i32 {
   return rows * (G << 3) + rows * <i32>PARAM_BYTES + (G << 6);
 }
 
-
-/**
- * pack for INT8_DOT (pack.ts's contract): the scales by rowScales, each q by int8Quantize, walking
- * the source as pack does for INT8, so a non-finite weight gets the same index back.
- */
-export function packInt8Dot(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32, transposed: bool): i32 {
-  if (inF > MAX_K || inF <= 0) return -1;
-  const stride = int8DotStride(inF);
-  const panels = panelCount(outF);
-  for (let p = 0; p < panels; p++) {
-    const dst = packed + <usize>p * stride;
-    const first = p * NR;
-    const cols = min(NR, outF - first);
-    memory.fill(dst, 0, stride);
-    if (bias != 0) memory.copy(dst, bias + (<usize>first << 2), <usize>cols << 2);
-    const scales = dst + 32;
-    const sums = dst + 64;
-    const groups = dst + DOT_HEAD;
-    rowScales(weight, scales, inF, outF, first, cols, transposed);
-    if (transposed) {
-      for (let k = 0; k < inF; k++) {
-        const src = weight + ((<usize>k * <usize>outF + <usize>first) << 2);
-        const at = groups + (<usize>(k >> 2) << 5) + <usize>(k & 3);
-        for (let c = 0; c < cols; c++) {
-          const w = load<f32>(src + (<usize>c << 2));
-          if (!isFinite(w)) return k * outF + first + c;
-          const q = int8Quantize(w, load<f32>(scales + (<usize>c << 2)));
-          store<i8>(at + (<usize>c << 2), <i8>q);
-          store<i32>(sums + (<usize>c << 2), load<i32>(sums + (<usize>c << 2)) + q);
-        }
-      }
-    } else {
-      for (let c = 0; c < cols; c++) {
-        const src = weight + ((<usize>(first + c) * <usize>inF) << 2);
-        const scale = load<f32>(scales + (<usize>c << 2));
-        const out = groups + (<usize>c << 2);
-        let sum = 0;
-        for (let k = 0; k < inF; k++) {
-          const w = load<f32>(src + (<usize>k << 2));
-          if (!isFinite(w)) return (first + c) * inF + k;
-          const q = int8Quantize(w, scale);
-          store<i8>(out + (<usize>(k >> 2) << 5) + <usize>(k & 3), <i8>q);
-          sum += q;
-        }
-        store<i32>(sums + (<usize>c << 2), sum);
-      }
-    }
-  }
-  return -1;
-}
 
 /** Every output NaN, then the rows finished: what a call that cannot run gives. */
 function refuse(y: usize, batch: i32, outF: i32, act: i32, param: f32, extra: usize, hidden: i32): void {
@@ -156,7 +128,7 @@ export function gemmInt8Dot(x: usize, packed: usize, y: usize, batch: i32, inF: 
   const E: usize = relaxed ? 4 : 8; // bytes of one row's group
   const G = groupsOf(inF);
   const lda = <usize>inF << 2;
-  const ldb = int8DotStride(inF);
+  const ldb = panelStride<Int8DotWeights>(inF);
   const ldy = <usize>outF << 2;
   const panels = panelCount(outF);
   const chunk = chunkRows(inF);

@@ -12,16 +12,16 @@
 // 8-wide rows and only its stores look at the edge. The same panels serve every tile shape: an
 // MR×8 tile reads one panel, a 1×32 GEMV tile four adjacent ones.
 
-import { int8DotPackedBytes, packInt8Dot } from './integer';
+import { Int8DotWeights, int8DotFits } from './integer';
 import { BIAS_BYTES, Bf16Weights, F16Weights, F32Weights, Int8Weights, WeightDtype, int8Scale } from './weights';
 
 /** Output columns per panel. */
 export const NR = 8;
 
-/** Bytes from one panel to the next in weight format W: its head plus inF k-rows. */
+/** Bytes from one panel to the next in weight format W: its head plus its k-rows for inF inputs. */
 @inline export function panelStride<W>(inF: i32): usize {
   const format = changetype<W>(0);
-  return format.headBytes() + <usize>inF * format.rowBytes();
+  return format.headBytes() + <usize>format.kRows(inF) * format.rowBytes();
 }
 
 /** Number of panels for outF output columns. */
@@ -34,13 +34,13 @@ export function packedBytes(inF: i32, outF: i32, dtype: i32): usize {
   if (dtype == WeightDtype.BF16) return packedBytesAs<Bf16Weights>(inF, outF);
   if (dtype == WeightDtype.F16) return packedBytesAs<F16Weights>(inF, outF);
   if (dtype == WeightDtype.INT8) return packedBytesAs<Int8Weights>(inF, outF);
-  if (dtype == WeightDtype.INT8_DOT) return int8DotPackedBytes(inF, outF);
+  if (dtype == WeightDtype.INT8_DOT) return int8DotFits(inF) ? packedBytesAs<Int8DotWeights>(inF, outF) : 0;
   return packedBytesAs<F32Weights>(inF, outF);
 }
 
 @inline function packedBytesAs<W>(inF: i32, outF: i32): usize {
   const format = changetype<W>(0);
-  const bytes = <u64>panelCount(outF) * (<u64>format.headBytes() + <u64>inF * <u64>format.rowBytes());
+  const bytes = <u64>panelCount(outF) * (<u64>format.headBytes() + <u64>format.kRows(inF) * <u64>format.rowBytes());
   return bytes > 0xFFFF_FFFF ? 0 : <usize>bytes;
 }
 
@@ -57,21 +57,21 @@ export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: 
   if (dtype == WeightDtype.BF16) return packAs<Bf16Weights>(weight, bias, packed, inF, outF, transposed);
   if (dtype == WeightDtype.F16) return packAs<F16Weights>(weight, bias, packed, inF, outF, transposed);
   if (dtype == WeightDtype.INT8) return packAs<Int8Weights>(weight, bias, packed, inF, outF, transposed);
-  if (dtype == WeightDtype.INT8_DOT) return packInt8Dot(weight, bias, packed, inF, outF, transposed);
+  if (dtype == WeightDtype.INT8_DOT) return int8DotFits(inF) ? packAs<Int8DotWeights>(weight, bias, packed, inF, outF, transposed) : -1;
   return packAs<F32Weights>(weight, bias, packed, inF, outF, transposed);
 }
 
 @inline function packAs<W>(weight: usize, bias: usize, packed: usize, inF: i32, outF: i32, transposed: bool): i32 {
   const format = changetype<W>(0);
-  const rowBytes = format.rowBytes();
   const stride = panelStride<W>(inF);
   const panels = panelCount(outF);
   const scaled = !format.startsAtBias();
+  const padded = format.kRows(inF) > inF;
   for (let p = 0; p < panels; p++) {
     const dst = packed + <usize>p * stride;
     const first = p * NR;
     const cols = min(NR, outF - first);
-    if (cols < NR) memory.fill(dst, 0, stride); // the last panel's columns past outF are zero
+    if (cols < NR || padded) memory.fill(dst, 0, stride); // columns past outF and k-rows past inF are zero
     if (bias != 0) memory.copy(dst, bias + (<usize>first << 2), <usize>cols << 2);
     else memory.fill(dst, 0, BIAS_BYTES);
     const scales = dst + BIAS_BYTES; // (int8: the head's second row)
@@ -83,20 +83,21 @@ export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: 
         const src = weight + ((<usize>k * <usize>outF + <usize>first) << 2);
         for (let c = 0; c < cols; c++) {
           const scale = scaled ? load<f32>(scales + (<usize>c << 2)) : 0;
-          if (!format.put(rows + <usize>k * rowBytes + format.column(c), load<f32>(src + (<usize>c << 2)), scale)) return k * outF + first + c;
+          if (!format.put(rows + format.position(k, c), load<f32>(src + (<usize>c << 2)), scale)) return k * outF + first + c;
         }
       }
     } else {
       // W(c, k) at weight[c·inF + k]: each column of the panel is a contiguous source row
       for (let c = 0; c < cols; c++) {
         const src = weight + ((<usize>(first + c) * <usize>inF) << 2);
-        const out = rows + format.column(c);
         const scale = scaled ? load<f32>(scales + (<usize>c << 2)) : 0;
         for (let k = 0; k < inF; k++) {
-          if (!format.put(out + <usize>k * rowBytes, load<f32>(src + (<usize>k << 2)), scale)) return (first + c) * inF + k;
+          if (!format.put(rows + format.position(k, c), load<f32>(src + (<usize>k << 2)), scale)) return (first + c) * inF + k;
         }
       }
     }
+    // a format that keeps more per column (int8 dot: Σq) completes its head from the packed rows
+    if (isDefined(format.completeHead)) format.completeHead(dst, inF);
   }
   return -1;
 }
@@ -105,7 +106,7 @@ export function pack(weight: usize, bias: usize, packed: usize, inF: i32, outF: 
  * The int8 scales of output rows first … first + cols − 1 (int8Scale of each row's largest |w|) into
  * dst, walking the source in its stored order as pack does.
  */
-export function rowScales(weight: usize, dst: usize, inF: i32, outF: i32, first: i32, cols: i32, transposed: bool): void {
+function rowScales(weight: usize, dst: usize, inF: i32, outF: i32, first: i32, cols: i32, transposed: bool): void {
   memory.fill(dst, 0, <usize>cols << 2); // each row's largest |w| so far (a NaN stays NaN)
   if (transposed) {
     for (let k = 0; k < inF; k++) {

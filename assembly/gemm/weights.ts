@@ -46,8 +46,10 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
   @inline raw(p: usize): v128 { return v128.load(p); }
   @inline lo(raw: v128): v128 { return raw; }
   @inline hi(p: usize, raw: v128): v128 { return v128.load(p, 16); }
-  /** Byte offset of column c (0 … 7) in a k-row. */
-  @inline column(c: i32): usize { return <usize>c << 2; }
+  /** k-rows a panel stores for inF inputs (the int8 dot layout pads them to groups of 4). */
+  @inline kRows(inF: i32): i32 { return inF; }
+  /** Byte offset of the weight of input k and column c (0 … 7) from the panel's first k-row. */
+  @inline position(k: i32, c: i32): usize { return <usize>k * this.rowBytes() + (<usize>c << 2); }
   /** Stores w at dst (scale: its column's, for int8); false when the format cannot hold it (float16: not finite after rounding). */
   @inline put(dst: usize, w: f32, scale: f32): bool { store<f32>(dst, w); return true; }
 }
@@ -61,7 +63,8 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
   @inline raw(p: usize): v128 { return v128.load(p); }
   @inline lo(raw: v128): v128 { return i32x4.shl(raw, 16); }
   @inline hi(p: usize, raw: v128): v128 { return v128.and(raw, HIGH_HALVES); }
-  @inline column(c: i32): usize { return (<usize>(c & 3) << 2) | (<usize>(c >> 2) << 1); }
+  @inline kRows(inF: i32): i32 { return inF; }
+  @inline position(k: i32, c: i32): usize { return <usize>k * this.rowBytes() + ((<usize>(c & 3) << 2) | (<usize>(c >> 2) << 1)); }
   /** Rounded to nearest-even (bfloat16 is float32's upper half); NaN stays a quiet NaN. */
   @inline put(dst: usize, w: f32, scale: f32): bool {
     const u = reinterpret<u32>(w);
@@ -79,7 +82,8 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
   @inline raw(p: usize): v128 { return v128.load(p); }
   @inline lo(raw: v128): v128 { return widenF16(i32x4.shl(raw, 16)); }
   @inline hi(p: usize, raw: v128): v128 { return widenF16(raw); }
-  @inline column(c: i32): usize { return (<usize>(c & 3) << 2) | (<usize>(c >> 2) << 1); }
+  @inline kRows(inF: i32): i32 { return inF; }
+  @inline position(k: i32, c: i32): usize { return <usize>k * this.rowBytes() + ((<usize>(c & 3) << 2) | (<usize>(c >> 2) << 1)); }
   /** Rounded to nearest-even; false for a weight that is not finite or overflows (|w| ≥ 65520 … rounds to ∞). */
   @inline put(dst: usize, w: f32, scale: f32): bool {
     const u = reinterpret<u32>(w);
@@ -128,7 +132,7 @@ const TOP_LO = i8x16(-128, -128, -128, 0, -128, -128, -128, 1, -128, -128, -128,
 const TOP_HI = i8x16(-128, -128, -128, 4, -128, -128, -128, 5, -128, -128, -128, 6, -128, -128, -128, 7);
 
 /** Stores q of w at its column's scale; false for a weight that is not finite. */
-@inline function putInt8(dst: usize, w: f32, scale: f32): bool {
+@inline export function putInt8(dst: usize, w: f32, scale: f32): bool {
   if (!isFinite(w)) return false;
   store<i8>(dst, <i8>int8Quantize(w, scale));
   return true;
@@ -144,7 +148,8 @@ const TOP_HI = i8x16(-128, -128, -128, 4, -128, -128, -128, 5, -128, -128, -128,
   @inline raw(p: usize): v128 { return v128.load64_zero(p); }
   @inline lo(raw: v128): v128 { return f32x4.convert_i32x4_s(i8x16.swizzle(raw, TOP_LO)); }
   @inline hi(p: usize, raw: v128): v128 { return f32x4.convert_i32x4_s(i8x16.swizzle(raw, TOP_HI)); }
-  @inline column(c: i32): usize { return <usize>c; }
+  @inline kRows(inF: i32): i32 { return inF; }
+  @inline position(k: i32, c: i32): usize { return <usize>k * this.rowBytes() + <usize>c; }
   @inline put(dst: usize, w: f32, scale: f32): bool { return putInt8(dst, w, scale); }
 }
 
@@ -158,6 +163,7 @@ const TOP_HI = i8x16(-128, -128, -128, 4, -128, -128, -128, 5, -128, -128, -128,
   @inline raw(p: usize): v128 { return v128.load8x8_s(p); }
   @inline lo(raw: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(raw)); }
   @inline hi(p: usize, raw: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(raw)); }
-  @inline column(c: i32): usize { return <usize>c; }
+  @inline kRows(inF: i32): i32 { return inF; }
+  @inline position(k: i32, c: i32): usize { return <usize>k * this.rowBytes() + <usize>c; }
   @inline put(dst: usize, w: f32, scale: f32): bool { return putInt8(dst, w, scale); }
 }
