@@ -26,6 +26,7 @@ const { init } = await import('ffwd');
 const { peakWat, assemble, FLOPS_PER_STEP } = await import('./peak.js');
 const { bandwidthRunner } = await import('./bandwidth.js');
 const { median, now } = await import('./timing.js');
+const { rawFfn } = await import('./raw-ffn.js');
 
 const SHAPES = {
   // [batch, d0, d1, …]: a chain of linear layers d0→d1→…; the hidden layers get the FFN activation.
@@ -92,45 +93,9 @@ async function contenders() {
 
 /** Packs the layers of `dims` into c's memory and returns run() plus what it costs. */
 function prepare(c, dims, seed) {
-  const { e } = c;
-  const fill = filler(seed);
-  const batch = dims[0];
-  const global = e[`Activation.${hidden}`];
-  const hiddenAct = global ? global.value : 0;
-  const f32 = (ptr, n) => new Float32Array(e.memory.buffer, ptr, n);
-  const layers = [];
-  for (let l = 1; l + 1 < dims.length; l++) {
-    const [K, N] = [dims[l], dims[l + 1]];
-    const w = e.alloc(N * K * 4) >>> 0;
-    const b = e.alloc(N * 4) >>> 0;
-    f32(w, N * K).set(fill(N * K, 1 / Math.sqrt(K)));
-    f32(b, N).set(fill(N, 0.1));
-    const bytes = e.packedBytes(K, N) >>> 0;
-    const packed = e.alloc(bytes) >>> 0;
-    e.pack(w, b, packed, K, N, false);
-    e.free(w);
-    e.free(b);
-    layers.push({ K, N, packed, bytes, act: l + 2 < dims.length ? hiddenAct : 0 });
-  }
-  const acts = dims.slice(1).map((d) => e.alloc(batch * d * 4) >>> 0);
-  // The GEMM's scratch, as a Linear allocates it (a module without linearScratchBytes has its own).
-  const scratch = e.linearScratchBytes ? e.alloc(e.linearScratchBytes(Math.max(...dims.slice(1, -1))) >>> 0) >>> 0 : 0;
-  f32(acts[0], batch * dims[1]).set(fill(batch * dims[1]));
-  const run = () => {
-    for (let l = 0; l < layers.length; l++) {
-      const L = layers[l];
-      e.linear(acts[l], L.packed, acts[l + 1], batch, L.K, L.N, L.act, 0.01, 0, scratch);
-    }
-  };
-  const output = () => f32(acts.at(-1), batch * dims.at(-1)).slice();
-  const flops = layers.reduce((s, L) => s + 2 * batch * L.K * L.N, 0);
-  const weightBytes = layers.reduce((s, L) => s + L.bytes, 0);
-  const release = () => {
-    for (const L of layers) e.free(L.packed);
-    for (const p of acts) e.free(p);
-    if (scratch) e.free(scratch);
-  };
-  return { run, output, flops, weightBytes, release, hidden: dims.length > 3 ? (global ? hidden : 'Identity') : '-' };
+  const global = c.e[`Activation.${hidden}`];
+  const ffn = rawFfn(c.e, dims, { fill: filler(seed), act: global ? global.value : 0 });
+  return { ...ffn, hidden: dims.length > 3 ? (global ? hidden : 'Identity') : '-' };
 }
 
 function time(run, reps) {

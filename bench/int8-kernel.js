@@ -17,6 +17,7 @@ import { cpus } from 'node:os';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 const { median, now } = await import('./timing.js');
+const { rawFfn } = await import('./raw-ffn.js');
 
 const SHAPES = {
   ffn1: [1, 512, 2048, 512],
@@ -54,41 +55,7 @@ async function load(spec) {
 
 /** One FFN of `dims` in dtype, its weights from the same seed in every module and dtype. */
 function prepare(e, dims, dtype) {
-  const fill = gaussian(1234);
-  const batch = dims[0];
-  const gelu = e['Activation.Gelu'].value;
-  const f32 = (ptr, n) => new Float32Array(e.memory.buffer, ptr, n);
-  const layers = [];
-  for (let l = 1; l + 1 < dims.length; l++) {
-    const [K, N] = [dims[l], dims[l + 1]];
-    const w = e.alloc(N * K * 4) >>> 0;
-    const b = e.alloc(N * 4) >>> 0;
-    f32(w, N * K).set(fill(N * K, 1 / Math.sqrt(K)));
-    f32(b, N).set(fill(N, 0.1));
-    const bytes = e.packedBytes(K, N, dtype) >>> 0;
-    const packed = e.alloc(bytes) >>> 0;
-    if (e.pack(w, b, packed, K, N, false, dtype) !== -1) throw new Error('pack failed');
-    e.free(w);
-    e.free(b);
-    layers.push({ K, N, packed, act: l + 2 < dims.length ? gelu : 0 });
-  }
-  const acts = dims.slice(1).map((d) => e.alloc(batch * d * 4) >>> 0);
-  const scratchBytes = Math.max(...dims.slice(1, -1).map((K) => e.linearScratchBytes(K, dtype) >>> 0));
-  const scratch = e.alloc(scratchBytes) >>> 0;
-  f32(acts[0], batch * dims[1]).set(fill(batch * dims[1]));
-  const run = () => {
-    for (let l = 0; l < layers.length; l++) {
-      const L = layers[l];
-      e.linear(acts[l], L.packed, acts[l + 1], batch, L.K, L.N, L.act, 0, 0, scratch, dtype);
-    }
-  };
-  const output = () => f32(acts.at(-1), batch * dims.at(-1)).slice();
-  const release = () => {
-    for (const L of layers) e.free(L.packed);
-    for (const p of acts) e.free(p);
-    e.free(scratch);
-  };
-  return { run, output, release };
+  return rawFfn(e, dims, { fill: gaussian(1234), act: e['Activation.Gelu'].value, dtype });
 }
 
 function time(run, reps) {
