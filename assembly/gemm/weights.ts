@@ -153,17 +153,16 @@ const TOP_HI = i8x16(-128, -128, -128, 4, -128, -128, -128, 5, -128, -128, -128,
   @inline put(dst: usize, w: f32, scale: f32): bool { return putInt8(dst, w, scale); }
 }
 
-/** The same panels, widened by sign extension (for tiles of several rows, see above). */
+/**
+ * The same panels, widened by sign extension, for tiles of several rows (see above): only what a
+ * tile reads (Int8Weights packs them and widens blocks of them).
+ */
 @final @unmanaged export class Int8RowsWeights {
   @inline rowBytes(): usize { return 8; }
   @inline headBytes(): usize { return BIAS_BYTES << 1; }
   @inline startsAtBias(): bool { return false; }
   @inline scale(): f32 { return 1; }
-  @inline widenFrom(): i32 { return 2; }
   @inline raw(p: usize): v128 { return v128.load8x8_s(p); }
   @inline lo(raw: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(raw)); }
   @inline hi(p: usize, raw: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(raw)); }
-  @inline kRows(inF: i32): i32 { return inF; }
-  @inline position(k: i32, c: i32): usize { return <usize>k * this.rowBytes() + <usize>c; }
-  @inline put(dst: usize, w: f32, scale: f32): bool { return putInt8(dst, w, scale); }
 }
