@@ -45,8 +45,11 @@ export function checkInt8Compute(heap: Heap, where: string, compute: unknown, na
   }
 }
 
-/** The dtype of weights given as arrays when none is asked for: 'f32', or 'int8' for int8 compute. */
-export const defaultDtype = (compute: unknown): WeightDtype => (compute === 'int8' ? 'int8' : 'f32');
+/**
+ * The dtype when none is asked for: 'int8' for int8 compute, else what the weights are stored as
+ * (`stored`: 'f32' for arrays, the file's dtype for a checkpoint).
+ */
+export const defaultDtype = (compute: unknown, stored: WeightDtype = 'f32'): WeightDtype => (compute === 'int8' ? 'int8' : stored);
 
 /** What a dtype's panels cannot hold, for the error naming the weight. */
 const UNREPRESENTABLE: Record<WeightDtype, string> = {

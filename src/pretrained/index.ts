@@ -4,7 +4,7 @@ import { activationName } from '../activations.js';
 import { describe } from '../errors.js';
 import { FeedForward, type FeedForwardOptions, type SublayerNorm } from '../feedforward.js';
 import type { ProjectionOptions } from '../gated.js';
-import type { Compute, Layout, WeightDtype } from '../linear.js';
+import { type Compute, type Layout, type WeightDtype, defaultDtype } from '../linear.js';
 import type { Heap, Tensor } from '../memory.js';
 import { Checkpoint, type CheckpointFiles } from './checkpoint.js';
 import { type Config, FAMILIES, type Family } from './families.js';
@@ -102,7 +102,7 @@ export function fromSafetensors(
   return withCheckpoint(heap, where, files, (checkpoint, open) => {
     const specs = Object.fromEntries(given.map((k) => [k, projectionFrom(checkpoint, where, (names as Record<string, string>)[k], layout, open)]));
     const stored = given.length ? checkpoint.weightDtype(checkpoint.require(`${(names as Record<string, string>)[given[0]]}.weight`)) : 'f32';
-    return new FeedForward(heap, { ...specs, ...rest, dtype: dtype ?? (rest.compute === 'int8' ? 'int8' : stored) }, where);
+    return new FeedForward(heap, { ...specs, ...rest, dtype: dtype ?? defaultDtype(rest.compute, stored) }, where);
   });
 }
 
@@ -141,7 +141,7 @@ export function fromPretrained(heap: Heap, files: CheckpointFiles, config: unkno
     };
     const first = 'fc1' in names ? names.fc1 : 'gate' in names ? names.gate : names.gateUp;
     const stored = checkpoint.weightDtype(checkpoint.require(`${path}.${first}.weight`));
-    const mlp: FeedForwardOptions = { activation: activation as never, compute, dtype: dtype ?? (compute === 'int8' ? 'int8' : stored) };
+    const mlp: FeedForwardOptions = { activation: activation as never, compute, dtype: dtype ?? defaultDtype(compute, stored) };
     if ('fc1' in names) {
       mlp.fc1 = projection(names.fc1, intermediate, hidden);
       mlp.fc2 = projection(names.fc2, hidden, mlp.fc1.outFeatures);
