@@ -6,6 +6,7 @@
 import { makeLayers, normal } from './data.js';
 import { layersReference } from './reference.js';
 import { runCase } from './case.js';
+import { sampler } from './timing.js';
 
 export const WORKLOADS = [
   { id: 'ffn', label: 'FFN 512→2048→GELU→512', shape: [[512, 2048, 'gelu'], [2048, 512, null]], batches: [1, 8, 128] },
@@ -31,7 +32,18 @@ const toleranceOf = (shape) => 1e-5 * Math.sqrt(Math.max(...shape.map(([k]) => k
 /** Bytes of float32 weights and biases a call reads (what batch 1 streams). */
 export const weightBytesOf = (shape) => 4 * shape.reduce((s, [i, o]) => s + (i + 1) * o, 0);
 
-export async function layersSection({ impls, timing, log, workloads = WORKLOADS }) {
+/** The read loop over `bytes` (rounded up to MiB) as 1 … 4 runs, as runCase yardsticks. */
+async function readYardsticks(bytes) {
+  const { bandwidthRunner, STREAMS } = await import('./bandwidth.js');
+  const mib = Math.ceil(bytes / (1 << 20));
+  return Promise.all(STREAMS.map(async (s) => {
+    const runner = await bandwidthRunner(mib, s);
+    return { key: `read ${s}`, streams: s, bytes: runner.bytes, sampler: sampler({ call: runner.run }) };
+  }));
+}
+
+/** readCeiling: time the read loop beside each batch-1 case (the scale section's GEMV ceiling). */
+export async function layersSection({ impls, timing, log, workloads = WORKLOADS, readCeiling = false }) {
   const rows = [];
   for (const w of workloads) {
     const layers = makeLayers(w.shape);
@@ -42,15 +54,26 @@ export async function layersSection({ impls, timing, log, workloads = WORKLOADS 
     for (const batch of w.batches) {
       const flops = flopsOf(w.shape, batch);
       const weightBytes = weightBytesOf(w.shape);
+      // Batch 1 streams every weight once: the read loop over as many bytes (1 … 4 runs at once)
+      // takes turns in the same rounds, and the best of its medians is the batch's ceiling.
+      const yardsticks = batch === 1 && readCeiling ? await readYardsticks(weightBytes) : [];
       const results = await runCase({
         impls,
         prepare: (impl) => impl.peer.layers(layers, x, batch),
         reference: reference.subarray(0, batch * outWidth),
         tolerance: toleranceOf(w.shape),
         timing,
+        yardsticks,
       });
-      for (const { key, ...r } of results) {
-        rows.push({ workload: w.id, batch, impl: key, flops, ...r, ...(r.ms ? { gflops: flops / r.ms / 1e6, weightGBs: weightBytes / r.ms / 1e6 } : {}) });
+      const read = yardsticks
+        .map((y) => ({ streams: y.streams, gbs: y.bytes / results.find((r) => r.key === y.key).ms / 1e6 }))
+        .reduce((best, r) => (r.gbs > (best?.gbs ?? 0) ? r : best), undefined);
+      for (const { key, ...r } of results.filter((x) => !x.yardstick)) {
+        rows.push({
+          workload: w.id, batch, impl: key, flops, ...r,
+          ...(r.ms ? { gflops: flops / r.ms / 1e6, weightGBs: weightBytes / r.ms / 1e6 } : {}),
+          ...(read ? { readGBs: read.gbs, readStreams: read.streams } : {}),
+        });
       }
       log?.(`  ${w.id} B=${batch}: ${results.map((r) => `${r.key} ${r.ms ? r.ms.toFixed(2) + 'ms' : 'ERR'}`).join(', ')}`);
     }

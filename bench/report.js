@@ -158,9 +158,12 @@ function scaleText(rows, bandwidth) {
   const single = rows.filter((r) => r.batch === 1 && r.weightGBs);
   if (single.length) {
     const bw = bandwidth?.gbs;
-    out.push(`Batch 1: GB/s of float32 weights read per call, vs the WASM read bandwidth (${bw ? `${num(bw)} GB/s` : 'not measured'}, ${bandwidth?.mib ?? '–'} MiB buffer, best run)`);
-    out.push(table(['workload', 'impl', 'GB/s', 'of bandwidth'], single.map((r) => [
-      SCALE_WORKLOADS.find((w) => w.id === r.workload)?.label ?? r.workload, shortOf(r.impl), num(r.weightGBs), bw ? `${(100 * r.weightGBs / bw).toFixed(0)}%` : '–',
+    const share = (gbs, of) => (of ? `${(100 * gbs / of).toFixed(0)}%` : '–');
+    out.push('Batch 1: GB/s of float32 weights read per call, vs the WASM read loop over as many bytes in the same rounds (medians;');
+    out.push(`the best of 1 … 4 runs at once), and vs the best single pass of bench/bandwidth.js (${bw ? `${num(bw)} GB/s` : 'not measured'}, ${bandwidth?.mib ?? '–'} MiB, before and after the sections)`);
+    out.push(table(['workload', 'impl', 'GB/s', 'read loop GB/s', 'of read loop', 'of best pass'], single.map((r) => [
+      SCALE_WORKLOADS.find((w) => w.id === r.workload)?.label ?? r.workload, shortOf(r.impl), num(r.weightGBs),
+      r.readGBs ? `${num(r.readGBs)} (${r.readStreams} run${r.readStreams > 1 ? 's' : ''})` : '–', share(r.weightGBs, r.readGBs), share(r.weightGBs, bw),
     ]), [0, 1]), '');
   }
   return out.join('\n');

@@ -99,7 +99,7 @@ async function main() {
   await timedSection('ffn', 'layers', async (impls) => (await import('./layers.js')).layersSection({ impls, timing, log }));
   const { SCALE_WORKLOADS, SCALE_IMPLEMENTATIONS } = await import('./layers.js');
   await timedSection('scale', 'scale', async (impls) =>
-    (await import('./layers.js')).layersSection({ impls, timing, log, workloads: SCALE_WORKLOADS }), SCALE_IMPLEMENTATIONS);
+    (await import('./layers.js')).layersSection({ impls, timing, log, workloads: SCALE_WORKLOADS, readCeiling: true }), SCALE_IMPLEMENTATIONS);
   await timedSection('dtypes', 'dtypes', async (impls) =>
     (await import('./dtypes.js')).dtypesSection({ impls, timing, log }), ['ffwd-simd', 'ffwd-relaxed']);
   const { INT8_IMPLEMENTATIONS } = await import('./int8.js');

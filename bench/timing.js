@@ -52,15 +52,16 @@ async function calibrate(s, targetMs, warmupMs) {
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Times every contender ({ label, sampler, settleMs? }) in `rounds` rounds; each round visits all of
- * them, in an order rotated from round to round. `settleMs` is a pause after that contender's
- * samples (a thread pool that spin-waits after its work would otherwise steal the next one's core).
+ * Times every contender ({ label, sampler, settleMs?, warmupMs? }) in `rounds` rounds; each round
+ * visits all of them, in an order rotated from round to round. `settleMs` is a pause after that
+ * contender's samples (a thread pool that spin-waits after its work would otherwise steal the next
+ * one's core); `warmupMs` replaces the default warm-up (3 samples' worth, at least 30 ms).
  * Returns, per label, the median ms per call, the calls per sample and the samples.
  */
 export async function roundRobin(contenders, { rounds, targetMs }) {
   const reps = [];
   for (const c of contenders) {
-    reps.push(await calibrate(c.sampler, targetMs, Math.max(30, 3 * targetMs)));
+    reps.push(await calibrate(c.sampler, targetMs, c.warmupMs ?? Math.max(30, 3 * targetMs)));
     if (c.settleMs) await sleep(c.settleMs);
   }
   const samples = contenders.map(() => []);
