@@ -1,8 +1,9 @@
 // Every kernel call of the layers goes through here: with one thread straight to the export; with a
-// pool, cut by a deterministic partition (partition.ts) into one list of export calls per thread.
+// pool, cut by a deterministic partition (partition.ts) into shares, SHARES_PER_THREAD per thread
+// that computes, each a list of export calls that whichever thread is free runs (protocol.ts).
 //   GEMM, batch ≥ 4 per thread: row ranges of whole strips of 4 (a row's bits never depend on its batch).
 //   GEMM, smaller batches: output panels (8 columns each); batch 1 writes its columns of y in place,
-//     larger batches go through a per-thread temporary whose columns this thread copies into y.
+//     larger batches go through a per-share temporary whose columns this thread copies into y.
 //   Norms: row ranges. Elementwise kernels: ranges of whole cache lines (16 floats).
 // Each GEMM call has its own scratch (gemm-abi.ts). Below a size where a dispatch does not pay (see
 // the constants), the call stays on fewer threads.
@@ -25,6 +26,11 @@ export const ELEMENTS_PER_THREAD = 1 << 14;
  */
 export const CHEAP_ELEMENTS_PER_THREAD = 1 << 18;
 const CHEAP: ReadonlySet<string> = new Set(['relu', 'reluBackward', 'leakyRelu', 'leakyReluBackward', 'add', 'multiply']);
+/**
+ * Shares per computing thread: more than one, so that a thread the scheduler runs late leaves the
+ * rest of its work to the others (FFN 512/2048 batch 1 on 2 threads, see the README's threads table).
+ */
+export const SHARES_PER_THREAD = 4;
 const STRIP = 4;
 const LINE_FLOATS = 16;
 
@@ -42,15 +48,14 @@ export class Parallel {
   readonly threads: number;
   readonly #heap: Heap;
   readonly #pool: Pool | null;
-  /** Per thread: a temporary for column ranges of more than one row (grown on demand). */
-  readonly #temps: { ptr: number; bytes: number }[];
+  /** Per share: a temporary for column ranges of more than one row (grown on demand). */
+  readonly #temps: { ptr: number; bytes: number }[] = [];
   #dispatches = 0;
 
   constructor(heap: Heap, pool: Pool | null) {
     this.#heap = heap;
     this.#pool = pool;
     this.threads = pool?.size ?? 1;
-    this.#temps = Array.from({ length: this.threads }, () => ({ ptr: 0, bytes: 0 }));
   }
 
   /** Kernel calls so far that ran on more than one thread (tests and tuning read it). */
@@ -65,7 +70,7 @@ export class Parallel {
       return this.#withScratch([batch], inF, dtype, ([s]) => this.#direct('linear', linearArgs(x, packed, y, batch, inF, outF, act, param, residual, s, dtype)));
     }
     if (batch >= STRIP * parts) {
-      const rows = split(batch, parts, STRIP);
+      const rows = split(batch, this.#shares(parts), STRIP);
       return this.#withScratch(rows.map((r) => r.count), inF, dtype, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
         name: 'linear',
         args: linearArgs(x + start * inF * 4, packed, y + start * outF * 4, count, inF, outF, act, param,
@@ -95,7 +100,7 @@ export class Parallel {
     }
     if (batch >= STRIP * parts) {
       const wsRow = 2 * NR * Math.ceil(hidden / NR) * 4;
-      const rows = split(batch, parts, STRIP);
+      const rows = split(batch, this.#shares(parts), STRIP);
       return this.#withScratch(rows.map((r) => r.count), inF, dtype, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
         name: 'gatedLinear',
         args: gatedLinearArgs(x + start * inF * 4, packed, ws + start * wsRow, h + start * hidden * 4, count, inF, hidden, act, param, scratch[t], dtype),
@@ -124,14 +129,14 @@ export class Parallel {
   /** layerNorm or rmsNorm over `rows` rows of n floats: `rest` are the export's arguments after n. */
   norm(kernel: 'layerNorm' | 'rmsNorm', x: number, y: number, rows: number, n: number, rest: number[]): void {
     const parts = Math.max(1, Math.min(rows, this.#parts(rows * n, ELEMENTS_PER_THREAD)));
-    this.#dispatch(split(rows, parts).map(({ start, count }) =>
+    this.#dispatch(split(rows, this.#shares(parts)).map(({ start, count }) =>
       [{ name: kernel, args: [x + start * n * 4, y + start * n * 4, count, n, ...rest] }]));
   }
 
   /** An elementwise kernel: kernel(...inputs, y, n, ...params), every operand n floats. */
   map(kernel: Name, inputs: number[], y: number, n: number, params: number[]): void {
     const parts = this.#parts(n, CHEAP.has(kernel) ? CHEAP_ELEMENTS_PER_THREAD : ELEMENTS_PER_THREAD);
-    this.#dispatch(split(n, parts, LINE_FLOATS).map(({ start, count }) =>
+    this.#dispatch(split(n, this.#shares(parts), LINE_FLOATS).map(({ start, count }) =>
       [{ name: kernel, args: [...inputs.map((p) => p + start * 4), y + start * 4, count, ...params] }]));
   }
 
@@ -149,9 +154,14 @@ export class Parallel {
     return Math.max(1, Math.min(this.threads, Math.floor(work / perThread)));
   }
 
-  /** Panel ranges of outF columns; one row runs three panels at a time (the 1×24 tile). */
+  /** Shares for `parts` computing threads (one thread: one share, run here without a dispatch). */
+  #shares(parts: number): number {
+    return parts === 1 ? 1 : parts * SHARES_PER_THREAD;
+  }
+
+  /** Panel ranges of outF columns for `parts` threads; one row runs three panels at a time (the 1×24 tile). */
   #panels(outF: number, parts: number, batch: number): Range[] {
-    return split(Math.ceil(outF / NR), parts, batch === 1 ? 3 : 1);
+    return split(Math.ceil(outF / NR), this.#shares(parts), batch === 1 ? 3 : 1);
   }
 
   /** Copies each range's [batch, cols] temporary into its columns of y[batch, width]. */
@@ -183,21 +193,21 @@ export class Parallel {
     (this.#heap.exports[name] as unknown as Kernel)(...args);
   }
 
-  /** Runs perThread[t] on thread t (0 is this one); one share (or none: n = 0) runs here without a dispatch. */
-  #dispatch(perThread: Task[][]): void {
-    if (perThread.length <= 1) {
-      for (const { name, args } of perThread[0] ?? []) this.#direct(name, args);
+  /** Runs the shares on the pool; one share (or none: n = 0) runs here without a dispatch. */
+  #dispatch(shares: Task[][]): void {
+    if (shares.length <= 1) {
+      for (const { name, args } of shares[0] ?? []) this.#direct(name, args);
       return;
     }
     this.#heap.checkOpen();
     this.#dispatches++;
     const pool = this.#pool!;
-    pool.run(perThread.map((tasks) => tasks.map(({ name, args }) => ({ kernel: pool.kernel(name), args }))));
+    pool.run(shares.map((tasks) => tasks.map(({ name, args }) => ({ kernel: pool.kernel(name), args }))));
   }
 
-  /** Thread t's temporary of at least `bytes`; grown here, on the calling thread (the allocator's). */
+  /** Share t's temporary of at least `bytes`; grown here, on the calling thread (the allocator's). */
   #temp(t: number, bytes: number): number {
-    const block = this.#temps[t];
+    const block = (this.#temps[t] ??= { ptr: 0, bytes: 0 });
     if (block.bytes < bytes) {
       if (block.ptr !== 0) this.#heap.free(block.ptr);
       block.ptr = 0;

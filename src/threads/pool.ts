@@ -1,10 +1,10 @@
-// The worker pool: threads − 1 workers on one shared memory, and the synchronous dispatch that runs a
-// list of export calls per thread, the calling thread being thread 0 and doing its share.
+// The worker pool: threads − 1 workers on one shared memory, and the synchronous dispatch that runs
+// shares of export calls on all of them, the calling thread being thread 0 and doing its part.
 import type { KernelExports } from '../exports.js';
 import type { Heap } from '../memory.js';
 import {
-  BY_CALLER, type Call, type Channel, CLOSING, FAILED, GENERATION, type Kernel, PENDING, UNCLAIMED, channelBytes, claimOf,
-  kernelNames, openChannel, waitWhile, wake, writeSlot,
+  CHANNEL_BYTES, type Call, type Channel, CLOSING, FAILED, GENERATION, type Kernel, MAX_SHARES, PENDING, claimAll, kernelNames,
+  offerShares, openChannel, runShares, waitWhile, wake, writeSlot,
 } from './protocol.js';
 import type { WorkerReply, WorkerStart } from './serve.js';
 
@@ -67,7 +67,8 @@ export class Pool {
   static async start(heap: Heap, module: WebAssembly.Module, threads: number, spawn: SpawnWorker): Promise<Pool> {
     const workers: WorkerHandle[] = [];
     const tailScratch: number[] = [];
-    const channel = new SharedArrayBuffer(channelBytes(threads - 1));
+    const channel = new SharedArrayBuffer(CHANNEL_BYTES);
+    claimAll(openChannel(channel).control);
     try {
       const replies: Promise<void>[] = [];
       for (let slot = 0; slot < threads - 1; slot++) {
@@ -96,7 +97,7 @@ export class Pool {
     }
     // Started: an idle pool must not keep a Node process alive.
     for (const worker of workers) worker.keepAlive(false);
-    return new Pool(heap, module, workers, openChannel(channel, threads - 1), tailScratch);
+    return new Pool(heap, module, workers, openChannel(channel), tailScratch);
   }
 
   /** The index of a function export, for a Call. */
@@ -107,34 +108,25 @@ export class Pool {
   }
 
   /**
-   * Runs share perThread[0] on this thread and share i on worker i (or here, when this thread is
-   * done first and worker i has not claimed it), and returns when every share is done.
+   * Runs every share (at most MAX_SHARES lists of calls) on whichever thread claims it first, this
+   * one included, and returns when all are done.
    */
-  run(perThread: readonly (readonly Call[])[]): void {
+  run(shares: readonly (readonly Call[])[]): void {
     if (this.#closed) throw new Error('ffwd: this instance is closed');
+    if (shares.length > MAX_SHARES) throw new RangeError(`ffwd: ${shares.length} shares in one dispatch, at most ${MAX_SHARES}`);
     const { control, slots } = this.#channel;
-    const shares = perThread.slice(1);
     shares.forEach((calls, i) => writeSlot(slots, i, calls));
-    // PENDING before the claims: a worker that woke late for the previous call may claim a share the
-    // moment it reads UNCLAIMED, and its decrement must not land before PENDING is set (it would be
-    // overwritten, and this thread would wait for a share already done).
     Atomics.store(control, PENDING, shares.length);
-    for (let i = 0; i < this.#workers.length; i++) Atomics.store(control, claimOf(i), i < shares.length ? UNCLAIMED : BY_CALLER);
+    offerShares(control, shares.length);
     Atomics.add(control, GENERATION, 1);
     wake(control, GENERATION);
     let failure: unknown;
-    const runHere = (calls: readonly Call[]) => {
+    runShares(control, 0, this.size, (share) => {
       try {
-        for (const { kernel, args } of calls) this.#kernels[kernel](...args);
+        for (const { kernel, args } of shares[share]) this.#kernels[kernel](...args);
       } catch (error) {
         failure ??= error;
       }
-    };
-    runHere(perThread[0]);
-    shares.forEach((calls, i) => {
-      if (Atomics.compareExchange(control, claimOf(i), UNCLAIMED, BY_CALLER) !== UNCLAIMED) return;
-      runHere(calls);
-      Atomics.sub(control, PENDING, 1);
     });
     const deadline = performance.now() + DISPATCH_TIMEOUT_MS;
     for (let left = Atomics.load(control, PENDING); left !== 0; left = Atomics.load(control, PENDING)) {

@@ -1,11 +1,12 @@
 // How the calling thread and the workers talk: one SharedArrayBuffer holding a control block of Int32
-// words and, per worker, a slot of float64s listing the export calls of its share of a dispatch. A
-// dispatch writes the slots, marks each share UNCLAIMED, sets PENDING to the number of shares and bumps
-// GENERATION. A worker claims its own share and runs it; the calling thread, once done with its own,
-// claims and runs any share still unclaimed (a worker not scheduled yet on a busy machine costs a
-// share's time, never a wait for the scheduler). Whoever finishes a share decrements PENDING. Which
-// thread runs a share never changes what it computes. Waiting spins first (the next dispatch often
-// comes microseconds later), then blocks with Atomics.wait where the thread may block.
+// words and, per share of a dispatch, a slot of float64s listing its export calls. A dispatch cuts its
+// work into a few shares per thread, writes their slots, sets PENDING to their count, marks them
+// UNCLAIMED and bumps GENERATION. Every thread, the calling one included, then claims shares one at a
+// time, first the contiguous run it owns, then any other still unclaimed: a worker the scheduler runs
+// late, or slower, leaves its last shares to the others instead of making them wait (on a 2-vCPU VM a
+// vCPU stalls for hundreds of microseconds now and then). Whoever finishes a share decrements PENDING.
+// Which thread runs a share never changes what it computes. Waiting spins first (the next dispatch
+// often comes microseconds later), then blocks with Atomics.wait where the thread may block.
 
 export const GENERATION = 0;
 export const PENDING = 1;
@@ -14,20 +15,21 @@ export const CLOSING = 2;
 export const FAILED = 3;
 /** Threads blocked (or about to block) in Atomics.wait: a change wakes them only when there are some. */
 const SLEEPERS = 4;
-/** Then one claim word per worker share. */
+/** Shares of the current dispatch. */
+const SHARES = 5;
+/** Then one claim word per share. */
 const CLAIMS = 8;
 export const UNCLAIMED = 0;
-export const BY_WORKER = 1;
-export const BY_CALLER = 2;
+export const CLAIMED = 1;
 
-export const claimOf = (slot: number) => CLAIMS + slot;
-const controlBytes = (workers: number) => Math.ceil((CLAIMS + workers) / 2) * 8;
-
-/** Calls one worker runs per dispatch, and arguments per call (linear has 10 after the scratch lands). */
+/** Shares per dispatch at most (a few per thread for up to 8 threads). */
+export const MAX_SHARES = 32;
+/** Calls one share makes, and arguments per call (linear has 11). */
 export const MAX_CALLS = 4;
 export const MAX_ARGS = 12;
 const CALL_WORDS = 2 + MAX_ARGS; // kernel index, argument count, arguments
 const SLOT_WORDS = 1 + MAX_CALLS * CALL_WORDS; // call count, calls
+const CONTROL_BYTES = Math.ceil((CLAIMS + MAX_SHARES) / 2) * 8;
 
 /** One export call: the index of a function export (see kernelNames), its numeric arguments. */
 export interface Call {
@@ -42,23 +44,20 @@ export function kernelNames(module: WebAssembly.Module): string[] {
   return WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort();
 }
 
-export function channelBytes(workers: number): number {
-  return controlBytes(workers) + workers * SLOT_WORDS * 8;
-}
+export const CHANNEL_BYTES = CONTROL_BYTES + MAX_SHARES * SLOT_WORDS * 8;
 
 export interface Channel {
   control: Int32Array;
   slots: Float64Array;
 }
 
-export function openChannel(buffer: SharedArrayBuffer, workers: number): Channel {
-  const control = controlBytes(workers);
-  return { control: new Int32Array(buffer, 0, control / 4), slots: new Float64Array(buffer, control) };
+export function openChannel(buffer: SharedArrayBuffer): Channel {
+  return { control: new Int32Array(buffer, 0, CONTROL_BYTES / 4), slots: new Float64Array(buffer, CONTROL_BYTES) };
 }
 
-/** Writes the calls of worker `slot` (0-based). */
-export function writeSlot(slots: Float64Array, slot: number, calls: readonly Call[]): void {
-  let at = slot * SLOT_WORDS;
+/** Writes the calls of share `share`. */
+export function writeSlot(slots: Float64Array, share: number, calls: readonly Call[]): void {
+  let at = share * SLOT_WORDS;
   slots[at++] = calls.length;
   for (const { kernel, args } of calls) {
     slots[at] = kernel;
@@ -69,15 +68,47 @@ export function writeSlot(slots: Float64Array, slot: number, calls: readonly Cal
 }
 
 /**
- * Runs the calls in worker slot `slot` (the worker side). Every call gets MAX_ARGS arguments (an
- * export ignores those past its own): spreading a subarray cost a few microseconds a call.
+ * Runs the calls of share `share` (the worker side). Every call gets MAX_ARGS arguments (an export
+ * ignores those past its own): spreading a subarray cost a few microseconds a call.
  */
-export function runSlot({ slots }: Channel, slot: number, kernels: readonly Kernel[]): void {
-  let at = slot * SLOT_WORDS;
+export function runSlot({ slots }: Channel, share: number, kernels: readonly Kernel[]): void {
+  let at = share * SLOT_WORDS;
   const count = slots[at++];
   for (let c = 0; c < count; c++, at += CALL_WORDS) {
     const a = at + 2;
     kernels[slots[at]](slots[a], slots[a + 1], slots[a + 2], slots[a + 3], slots[a + 4], slots[a + 5], slots[a + 6], slots[a + 7], slots[a + 8], slots[a + 9], slots[a + 10], slots[a + 11]);
+  }
+}
+
+/**
+ * Marks shares 0 … count − 1 UNCLAIMED and says there are `count` (the claim words past them stay
+ * CLAIMED, as every share of an earlier dispatch was claimed). After their slots and PENDING are
+ * written: a worker still in the previous dispatch's runShares may claim one the moment it is
+ * UNCLAIMED, and must find its calls and a PENDING that counts it.
+ */
+export function offerShares(control: Int32Array, count: number): void {
+  Atomics.store(control, SHARES, count);
+  for (let i = 0; i < count; i++) Atomics.store(control, CLAIMS + i, UNCLAIMED);
+}
+
+/** Marks every share CLAIMED: a new channel has nothing to run. */
+export function claimAll(control: Int32Array): void {
+  for (let i = 0; i < MAX_SHARES; i++) Atomics.store(control, CLAIMS + i, CLAIMED);
+}
+
+/**
+ * Claims and runs shares until none is left unclaimed: thread `thread` of `threads` starts at the
+ * contiguous run it owns (neighbouring shares read neighbouring weights), then goes on, in turn,
+ * through the others'. Each finished share decrements PENDING; the last wakes whoever sleeps on it.
+ */
+export function runShares(control: Int32Array, thread: number, threads: number, run: (share: number) => void): void {
+  const count = Atomics.load(control, SHARES);
+  const first = Math.floor((thread * count) / threads);
+  for (let i = 0; i < count; i++) {
+    const share = (first + i) % count;
+    if (Atomics.compareExchange(control, CLAIMS + share, UNCLAIMED, CLAIMED) !== UNCLAIMED) continue;
+    run(share);
+    if (Atomics.sub(control, PENDING, 1) === 1) wake(control, PENDING);
   }
 }
 
