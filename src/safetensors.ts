@@ -108,6 +108,7 @@ export class SafetensorsFile {
   readonly #at: number;
 
   constructor(heap: Heap, source: unknown) {
+    heap.checkOpen(); // it allocates nothing until a tensor is asked for, but a closed instance takes no file
     const bytes = toBytes(source);
     const header = parseHeader(bytes);
     this.metadata = header.metadata;

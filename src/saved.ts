@@ -166,6 +166,7 @@ function checksumOf(heap: Heap, tensors: Stored[], metadata: Metadata): string {
 
 /** layer.save(): the layer as a .safetensors file (see the top of this file). */
 export function saveLayer(heap: Heap, layer: SavedLayer): Uint8Array {
+  heap.checkOpen(); // the checksum is a kernel call like any other
   const tensors = storedTensors(layer);
   const metadata = metadataOf(layer);
   metadata.checksum = checksumOf(heap, tensors, metadata);
@@ -326,6 +327,7 @@ function checkTensors(header: Header, entries: Entry[], dataLength: number, file
  * fraction of a millisecond there, the whole budget of a load in JavaScript) and frees it on a mismatch.
  */
 export function loadLayer(heap: Heap, source: unknown): SavedLayer {
+  heap.checkOpen(); // before the bytes are judged: a closed instance loads nothing
   const bytes = toBytes(source, WHERE);
   const header = parseHeader(bytes);
   const metadata = header.metadata;
