@@ -4,7 +4,7 @@ export { Tensor, MAX_ELEMENTS } from './memory.js';
 export { ACTIVATIONS, type ActivationId, type ActivationName } from './activations.js';
 export type { Build, ModuleSource } from './runtime.js';
 export { hasRelaxedSimd, hasSimd } from './features.js';
-export { Linear, WEIGHT_DTYPES, type Layout, type LinearOptions, type WeightDtype } from './linear.js';
+export { Linear, WEIGHT_DTYPES, type LayerDtype, type Layout, type LinearOptions, type WeightDtype } from './linear.js';
 export { Norm, DEFAULT_EPS, type LayerNormOptions, type NormKind, type NormOptions, type NormSpec, type RmsNormOptions } from './norm.js';
 export type { Weights } from './weights.js';
 export { Sequential, type LayerSpec } from './sequential.js';

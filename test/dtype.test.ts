@@ -84,6 +84,27 @@ describe.each(BUILDS)('16-bit weights (%s build)', (build) => {
     });
   });
 
+  it("every layer reports its dtype: a FeedForward's and a Sequential's is their projections' or 'mixed'", async () => {
+    const f = await get();
+    const next = random(21);
+    const projection = (inFeatures: number, outFeatures: number) => ({ weight: filled(inFeatures * outFeatures, next), inFeatures, outFeatures });
+    for (const dtype of ['f32', 'bf16', 'f16', 'int8'] as const) {
+      const plain = f.feedForward({ fc1: projection(4, 6), fc2: projection(6, 4), dtype });
+      const gated = f.feedForward({ gate: projection(4, 6), up: projection(4, 6), down: projection(6, 4), dtype });
+      const stack = f.sequential([{ ...projection(4, 6), dtype }, { ...projection(6, 3), dtype }]);
+      for (const layer of [plain, gated, stack]) {
+        expect(layer.dtype, `${layer.constructor.name} ${dtype}`).toBe(dtype);
+        expect((f.load(layer.save()) as typeof layer).dtype).toBe(dtype);
+        layer.free();
+      }
+    }
+    const mixed = f.feedForward({ fc1: { ...projection(4, 6), dtype: 'bf16' }, fc2: projection(6, 4) });
+    const stack = f.sequential([{ ...projection(4, 6), dtype: 'f16' }, { ...projection(6, 3) }]);
+    expect([mixed.dtype, stack.dtype]).toEqual(['mixed', 'mixed']);
+    mixed.free();
+    stack.free();
+  });
+
   it('float16 panels hold subnormal and −0 weights exactly', async () => {
     const f = await get();
     const tiny = [2 ** -24, -(2 ** -24), 3 * 2 ** -20, -(2 ** -15), 2 ** -14, -0, 0, 65504, -65504, 1 / 3];
