@@ -11,7 +11,7 @@ export { Sequential, type LayerSpec } from './sequential.js';
 export { FeedForward, type FeedForwardOptions, type SublayerNorm, type Wiring } from './feedforward.js';
 export { GatedLinear, type GatedLinearOptions, type ProjectionOptions } from './gated.js';
 export { FAMILIES } from './pretrained/families.js';
-export type { PretrainedOptions, ProjectionNames } from './pretrained/index.js';
+export type { PretrainedOptions, ProjectionNames, SafetensorsOptions } from './pretrained/index.js';
 export type { CheckpointFiles } from './pretrained/checkpoint.js';
 export { SafetensorsFile, type Dtype } from './safetensors.js';
 export { FORMAT, FORMAT_VERSION, type SavedLayer } from './saved.js';

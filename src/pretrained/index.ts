@@ -98,13 +98,16 @@ function withCheckpoint<T>(heap: Heap, where: string, files: unknown, build: (ch
   }
 }
 
+/** fromSafetensors' options: the MLP's activation, every projection's dtype and compute, the weights' layout. */
+export type SafetensorsOptions = Pick<FeedForwardOptions, 'activation' | 'slope' | 'dtype' | 'compute'> & { layout?: Layout };
+
 export type ProjectionNames = { fc1: string; fc2: string } | { gate: string; up: string; down: string } | { gateUp: string; down: string };
 const PROJECTIONS = ['fc1', 'fc2', 'gate', 'up', 'gateUp', 'down'] as const;
 
 /** ffwd.feedForward.fromSafetensors: the MLP from the `${name}.weight` / `${name}.bias` tensors of a file. */
 export function fromSafetensors(
   heap: Heap, files: CheckpointFiles, names: unknown,
-  options: Pick<FeedForwardOptions, 'activation' | 'slope' | 'dtype' | 'compute'> & { layout?: Layout } = {},
+  options: SafetensorsOptions = {},
 ): FeedForward {
   const where = 'feedForward.fromSafetensors';
   if (names === null || typeof names !== 'object') throw new TypeError(`${where}: names must be an object such as { fc1: 'fc1', fc2: 'fc2' }, got ${describe(names)}`);
