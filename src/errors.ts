@@ -12,8 +12,8 @@ export function describe(value: unknown): string {
   return typeof value;
 }
 
-export function isDetached(array: ArrayBufferView): boolean {
-  const buffer = array.buffer as ArrayBuffer & { detached?: boolean };
+export function isDetached(array: ArrayBufferView | ArrayBuffer): boolean {
+  const buffer = (array instanceof ArrayBuffer ? array : array.buffer) as ArrayBuffer & { detached?: boolean };
   if (typeof buffer.detached === 'boolean') return buffer.detached;
   if (buffer.byteLength !== 0) return false;
   try {

@@ -10,7 +10,7 @@ import type { ActivationId } from './activations.js';
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, describe } from './errors.js';
 import { GatedLinear, type GatedLinearOptions, type ProjectionOptions } from './gated.js';
-import { type Compute, Linear, type SavedPanels, type WeightDtype } from './linear.js';
+import { type Compute, type LayerDtype, Linear, type SavedPanels, type WeightDtype, commonDtype } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 import { Norm, type NormKind, type NormOptions, type SavedParameters } from './norm.js';
 import { saveLayer } from './saved.js';
@@ -142,6 +142,11 @@ export class FeedForward {
 
   get activation(): ActivationId {
     return this.first.activation as ActivationId;
+  }
+
+  /** The weights' storage in the panels: the projections' dtype, or 'mixed' when they were given different ones. */
+  get dtype(): LayerDtype {
+    return commonDtype([this.first, this.down]);
   }
 
   get inFeatures(): number {

@@ -8,9 +8,8 @@ import { Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 import { type LayerNormOptions, Norm, type NormSpec, type RmsNormOptions, normalise } from './norm.js';
 import { SafetensorsFile } from './safetensors.js';
 import { FeedForward, type FeedForwardOptions } from './feedforward.js';
-import type { Layout } from './linear.js';
 import type { CheckpointFiles } from './pretrained/checkpoint.js';
-import { type PretrainedOptions, type ProjectionNames, fromPretrained, fromSafetensors } from './pretrained/index.js';
+import { type PretrainedOptions, type ProjectionNames, type SafetensorsOptions, fromPretrained, fromSafetensors } from './pretrained/index.js';
 import { type SavedLayer, loadLayer } from './saved.js';
 import { type LayerSpec, Sequential } from './sequential.js';
 import { type Build, type DefaultSource, type Int8Dot, type ModuleSource, buildOf, chooseBuild, importsMemory, instantiate, int8DotOf } from './runtime.js';
@@ -155,11 +154,7 @@ export class Ffwd {
    */
   readonly feedForward = Object.assign((options: FeedForwardOptions) => new FeedForward(this.heap, options), {
     /** The MLP from a file's tensors by name prefix, e.g. { fc1: 'intermediate.dense', fc2: 'output.dense' }. */
-    fromSafetensors: (
-      files: CheckpointFiles,
-      names: ProjectionNames,
-      options?: Pick<FeedForwardOptions, 'activation' | 'slope'> & { layout?: Layout },
-    ) => fromSafetensors(this.heap, files, names, options),
+    fromSafetensors: (files: CheckpointFiles, names: ProjectionNames, options?: SafetensorsOptions) => fromSafetensors(this.heap, files, names, options),
     /** One layer's feedforward sublayer of a Hugging Face checkpoint (sharded or not) and its parsed config.json. */
     fromPretrained: (files: CheckpointFiles, config: Record<string, unknown>, options?: PretrainedOptions) =>
       fromPretrained(this.heap, files, config, options),

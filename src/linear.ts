@@ -15,6 +15,13 @@ import { type Weights, withWeights } from './weights.js';
 export type WeightDtype = 'f32' | 'bf16' | 'f16' | 'int8';
 export const WEIGHT_DTYPES: readonly WeightDtype[] = ['f32', 'bf16', 'f16', 'int8'];
 
+/** A layer's dtype: its projections' one, or 'mixed' when they differ (a Sequential, a FeedForward made so). */
+export type LayerDtype = WeightDtype | 'mixed';
+export const commonDtype = (projections: readonly { dtype: WeightDtype }[]): LayerDtype => {
+  const dtypes = new Set(projections.map((p) => p.dtype));
+  return dtypes.size === 1 ? [...dtypes][0] : 'mixed';
+};
+
 /** How the GEMM computes: float32 (every dtype), or integer dot products on int8 weights and per-row int8 inputs. */
 export type Compute = 'f32' | 'int8';
 export const COMPUTES: readonly Compute[] = ['f32', 'int8'];

@@ -141,6 +141,7 @@ export class Norm {
 
   /** `saved` (ffwd.load's path): take those parameters instead of copying `spec.weight` and `spec.bias`. */
   constructor(heap: Heap, spec: NormSpec, where = 'Norm', saved?: SavedParameters) {
+    heap.checkOpen(); // a norm without weight or bias allocates nothing that would say so
     if (spec === null || typeof spec !== 'object') {
       throw new TypeError(`${where}: options must be an object, got ${describe(spec)}`);
     }

@@ -108,6 +108,7 @@ export class SafetensorsFile {
   readonly #at: number;
 
   constructor(heap: Heap, source: unknown) {
+    heap.checkOpen(); // it allocates nothing until a tensor is asked for, but a closed instance takes no file
     const bytes = toBytes(source);
     const header = parseHeader(bytes);
     this.metadata = header.metadata;
@@ -183,7 +184,10 @@ export class SafetensorsFile {
 
 /** The bytes of a file given as a Uint8Array or an ArrayBuffer; `where` names the caller in errors. */
 export function toBytes(source: unknown, where = 'safetensors'): Uint8Array {
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (source instanceof ArrayBuffer) {
+    if (isDetached(source)) throw new TypeError(`${where}: bytes is a detached ArrayBuffer (transferred?)`);
+    return new Uint8Array(source);
+  }
   if (source instanceof Uint8Array) {
     if (isDetached(source)) throw new TypeError(`${where}: bytes is a Uint8Array whose ArrayBuffer is detached`);
     return source;

@@ -17,7 +17,7 @@
 // compute: metadata 'compute').
 import { FeedForward, type FeedForwardOptions, type SavedParts, type SublayerNorm } from './feedforward.js';
 import { GatedLinear } from './gated.js';
-import { type Compute, Linear, type LinearOptions, type SavedPanels, type Storage, WEIGHT_DTYPES, type WeightDtype } from './linear.js';
+import { type Compute, type LayerDtype, Linear, type LinearOptions, type SavedPanels, type Storage, WEIGHT_DTYPES, type WeightDtype } from './linear.js';
 import type { Heap } from './memory.js';
 import { Norm, type SavedParameters } from './norm.js';
 import { type Header, parseHeader, toBytes } from './safetensors.js';
@@ -29,8 +29,8 @@ export const FORMAT_VERSION = '1';
 const ALIGNMENT = 64;
 /** The safetensors element type of the panels for each weight dtype, and its bytes. */
 const PANEL_DTYPES: Record<WeightDtype, [string, number]> = { f32: ['F32', 4], bf16: ['BF16', 2], f16: ['F16', 2], int8: ['I8', 1] };
-/** The file's `dtype` when its projections do not all share one. */
-const MIXED = 'mixed';
+/** The file's `dtype` when its projections do not all share one (the layer's own `dtype` then). */
+const MIXED: LayerDtype = 'mixed';
 const FNV_BASIS = 0x811c9dc5;
 const FNV_PRIME = 16777619;
 const WHERE = 'load';
@@ -84,9 +84,6 @@ function partsOf(layer: SavedLayer): [string, Part | null][] {
 }
 
 /** The layer's projections: the parts with panels. */
-const projectionsOf = (layer: SavedLayer) =>
-  partsOf(layer).map(([, part]) => part).filter((part): part is Linear | GatedLinear => part instanceof Linear || part instanceof GatedLinear);
-
 const storedTensors = (layer: SavedLayer) => partsOf(layer).flatMap(([prefix, part]) => (part ? storedOf(prefix, part) : []));
 
 /** Header entries for `tensors` back to back, each followed by the zeros that align the next one. */
@@ -132,8 +129,7 @@ const normMetadata = (norm: Norm | null, prefix: string): Metadata => (norm === 
 
 /** Everything that rebuilds `layer`, as strings (JavaScript numbers print and parse back exactly). */
 function metadataOf(layer: SavedLayer): Metadata {
-  const dtypes = new Set(projectionsOf(layer).map((p) => p.dtype));
-  const common = { format: FORMAT, version: FORMAT_VERSION, dtype: dtypes.size === 1 ? [...dtypes][0] : MIXED };
+  const common = { format: FORMAT, version: FORMAT_VERSION, dtype: layer.dtype };
   if (layer instanceof Linear) return { ...common, kind: 'linear', ...projectionMetadata(layer, ''), ...activationMetadata(layer, '') };
   if (layer instanceof Sequential) {
     const layers = layer.layers.map((l, i) => ({ ...projectionMetadata(l, `layers.${i}.`), ...activationMetadata(l, `layers.${i}.`) }));
@@ -166,6 +162,7 @@ function checksumOf(heap: Heap, tensors: Stored[], metadata: Metadata): string {
 
 /** layer.save(): the layer as a .safetensors file (see the top of this file). */
 export function saveLayer(heap: Heap, layer: SavedLayer): Uint8Array {
+  heap.checkOpen(); // the checksum is a kernel call like any other
   const tensors = storedTensors(layer);
   const metadata = metadataOf(layer);
   metadata.checksum = checksumOf(heap, tensors, metadata);
@@ -326,6 +323,7 @@ function checkTensors(header: Header, entries: Entry[], dataLength: number, file
  * fraction of a millisecond there, the whole budget of a load in JavaScript) and frees it on a mismatch.
  */
 export function loadLayer(heap: Heap, source: unknown): SavedLayer {
+  heap.checkOpen(); // before the bytes are judged: a closed instance loads nothing
   const bytes = toBytes(source, WHERE);
   const header = parseHeader(bytes);
   const metadata = header.metadata;

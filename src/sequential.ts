@@ -2,7 +2,7 @@
 // across calls, written once, already activated by the GEMM epilogue.
 import { type Operand, runKernel } from './call.js';
 import { checkInteger, describe } from './errors.js';
-import { Linear, type LinearOptions } from './linear.js';
+import { type LayerDtype, Linear, type LinearOptions, commonDtype } from './linear.js';
 import { type Heap, MAX_ELEMENTS, Tensor } from './memory.js';
 import { saveLayer } from './saved.js';
 
@@ -43,6 +43,11 @@ export class Sequential {
 
   get outFeatures(): number {
     return this.layers[this.layers.length - 1].outFeatures;
+  }
+
+  /** The weights' storage in the panels: the layers' dtype, or 'mixed' when they differ. */
+  get dtype(): LayerDtype {
+    return commonDtype(this.layers);
   }
 
   get parameters(): number {

@@ -1,6 +1,6 @@
 // Weights as callers give them (a Tensor, a Float32Array or an array of numbers) handed to kernels
 // as a pointer into WASM memory.
-import { checkLength, describe } from './errors.js';
+import { checkLength, describe, isDetached } from './errors.js';
 import { type Heap, Tensor, checkTensor } from './memory.js';
 
 export type Weights = Tensor | Float32Array | ArrayLike<number>;
@@ -14,6 +14,10 @@ export function withWeights(heap: Heap, where: string, name: string, weights: un
   }
   if (weights === null || typeof weights !== 'object' || typeof (weights as ArrayLike<number>).length !== 'number') {
     throw new TypeError(`${where}: ${name} must be a Tensor, a Float32Array or an array of numbers, got ${describe(weights)}`);
+  }
+  // A detached array reads as length 0: say so rather than that its length is wrong.
+  if (ArrayBuffer.isView(weights) && isDetached(weights)) {
+    throw new TypeError(`${where}: ${name} is a ${weights.constructor.name} whose ArrayBuffer is detached`);
   }
   checkLength(where, name, (weights as ArrayLike<number>).length, length, why);
   // A copy first when the array is a view of WASM memory: the allocation may grow (and detach) it.

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILDS, instance } from './builds.js';
 import { filled, random } from './matmul.js';
+import { bytesOf, writeSafetensors } from './safetensors-writer.js';
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.slice().buffer));
 
@@ -82,6 +83,63 @@ describe.each(BUILDS)('16-bit weights (%s build)', (build) => {
       layer.free();
       loaded.free();
     });
+  });
+
+  it("every layer reports its dtype: a FeedForward's and a Sequential's is their projections' or 'mixed'", async () => {
+    const f = await get();
+    const next = random(21);
+    const projection = (inFeatures: number, outFeatures: number) => ({ weight: filled(inFeatures * outFeatures, next), inFeatures, outFeatures });
+    for (const dtype of ['f32', 'bf16', 'f16', 'int8'] as const) {
+      const plain = f.feedForward({ fc1: projection(4, 6), fc2: projection(6, 4), dtype });
+      const gated = f.feedForward({ gate: projection(4, 6), up: projection(4, 6), down: projection(6, 4), dtype });
+      const stack = f.sequential([{ ...projection(4, 6), dtype }, { ...projection(6, 3), dtype }]);
+      for (const layer of [plain, gated, stack]) {
+        expect(layer.dtype, `${layer.constructor.name} ${dtype}`).toBe(dtype);
+        expect((f.load(layer.save()) as typeof layer).dtype).toBe(dtype);
+        layer.free();
+      }
+    }
+    const mixed = f.feedForward({ fc1: { ...projection(4, 6), dtype: 'bf16' }, fc2: projection(6, 4) });
+    const stack = f.sequential([{ ...projection(4, 6), dtype: 'f16' }, { ...projection(6, 3) }]);
+    expect([mixed.dtype, stack.dtype]).toEqual(['mixed', 'mixed']);
+    mixed.free();
+    stack.free();
+  });
+
+  it('a file that mixes dtypes keeps each GEMM in its own: no weight is rounded to another projection\'s dtype', async () => {
+    const f = await get();
+    const [d, h, batch] = [6, 10, 3];
+    const next = random(31);
+    // values of 8 significant bits at most: bfloat16 and float16 hold them exactly (float16: below 2^15)
+    const exact = (n: number, scale: number) => Float32Array.from(filled(n, next), (v) => Math.round(v * 64) / 64 * scale);
+    const half = (a: Float32Array) => bytesOf(Uint16Array.from(new Uint32Array(a.slice().buffer), (u) => u >>> 16)); // bfloat16: the upper half
+    const f16 = (a: Float32Array) => bytesOf(Uint16Array.from(a, (v) => { // float16 of a value it holds exactly (normal, or 0)
+      if (v === 0) return 0;
+      const e = Math.floor(Math.log2(Math.abs(v)));
+      return (v < 0 ? 0x8000 : 0) | ((e + 15) << 10) | ((Math.abs(v) / 2 ** e - 1) * 1024);
+    }));
+    const w1 = exact(h * d, 1);
+    const w2 = Float32Array.from(filled(d * h, next)); // float32 that neither 16-bit format holds
+    const big = exact(d * h, 2 ** 20); // bfloat16 holds it, float16 cannot (above 65504)
+    const x = filled(batch * d, next);
+    const f32Block = (second: Float32Array) => f.feedForward({ fc1: { weight: w1, inFeatures: d, outFeatures: h }, fc2: { weight: second, inFeatures: h, outFeatures: d } });
+    for (const [file, second, dtypes] of [
+      [writeSafetensors({ 'fc1.weight': { dtype: 'BF16', shape: [h, d], data: half(w1) }, 'fc2.weight': { dtype: 'F32', shape: [d, h], data: bytesOf(w2) } }), w2, ['bf16', 'f32']],
+      [writeSafetensors({ 'fc1.weight': { dtype: 'F16', shape: [h, d], data: f16(w1) }, 'fc2.weight': { dtype: 'BF16', shape: [d, h], data: half(big) } }), big, ['f16', 'bf16']],
+    ] as const) {
+      const block = f.feedForward.fromSafetensors(file, { fc1: 'fc1', fc2: 'fc2' });
+      expect([block.first.dtype, block.down.dtype]).toEqual(dtypes);
+      expect(block.dtype).toBe('mixed');
+      expect(bits(block.forward(x, batch))).toEqual(bits(f32Block(second).forward(x, batch)));
+      block.free();
+    }
+    // gate and up share their panels: stored differently, they take f32, which holds both
+    const gated = f.feedForward.fromSafetensors(writeSafetensors({
+      'g.weight': { dtype: 'BF16', shape: [h, d], data: half(w1) }, 'u.weight': { dtype: 'F32', shape: [h, d], data: bytesOf(w2.subarray(0, h * d)) },
+      'o.weight': { dtype: 'BF16', shape: [d, h], data: half(w1) },
+    }), { gate: 'g', up: 'u', down: 'o' });
+    expect([gated.first.dtype, gated.down.dtype]).toEqual(['f32', 'bf16']);
+    gated.free();
   });
 
   it('float16 panels hold subnormal and −0 weights exactly', async () => {

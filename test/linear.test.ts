@@ -83,6 +83,13 @@ describe.each(BUILDS)('linear (%s build)', (build) => {
     expect(() => f.linear({ ...ok, inFeatures: 0 })).toThrow(/inFeatures must be between 1 and/);
     expect(() => f.linear({ ...ok, outFeatures: 2.5 })).toThrow(/outFeatures must be an integer/);
     expect(() => f.linear({ ...ok, activation: 'mish' as never })).toThrow(/activation must be one of 'identity', 'relu'/);
+    // a detached array reads as length 0: say what it is, not that its length is wrong
+    const detached = new Float32Array(6);
+    structuredClone(detached.buffer, { transfer: [detached.buffer] });
+    expect(() => f.linear({ ...ok, weight: detached })).toThrow(TypeError);
+    expect(() => f.linear({ ...ok, weight: detached })).toThrow(/linear: weight is a Float32Array whose ArrayBuffer is detached/);
+    expect(() => f.linear({ ...ok, bias: detached })).toThrow(/linear: bias is a Float32Array whose ArrayBuffer is detached/);
+    expect(() => f.layerNorm(new Float32Array(6), 6, { weight: detached })).toThrow(/layerNorm: weight is a Float32Array whose ArrayBuffer is detached/);
     const layer = f.linear(ok);
     expect(() => layer.forward(new Float32Array(7), 2)).toThrow(/Linear\.forward: x has length 7, expected 6 \(batch · inFeatures\)/);
     expect(() => layer.forward(new Float32Array(6), 0)).toThrow(/batch must be between 1/);

@@ -136,6 +136,19 @@ describe.each(BUILDS)('safetensors (%s build)', (build) => {
     expect(() => f.safetensors('model.safetensors' as never)).toThrow(/bytes must be a Uint8Array or an ArrayBuffer, got string/);
   });
 
+  it('rejects detached bytes (an ArrayBuffer or a Uint8Array whose buffer was transferred) with a TypeError naming bytes', async () => {
+    const f = await instance(build);
+    const buffer = sampleFile().slice().buffer;
+    const view = new Uint8Array(buffer);
+    structuredClone(buffer, { transfer: [buffer] });
+    for (const bytes of [buffer, view]) {
+      expect(() => f.safetensors(bytes)).toThrow(TypeError);
+      expect(() => f.safetensors(bytes)).toThrow(/safetensors: bytes is (a detached ArrayBuffer|a Uint8Array whose ArrayBuffer is detached)/);
+      expect(() => f.load(bytes)).toThrow(/load: bytes is (a detached ArrayBuffer|a Uint8Array whose ArrayBuffer is detached)/);
+      expect(() => f.feedForward.fromPretrained(bytes, { model_type: 'gpt2' })).toThrow(/bytes is (a detached ArrayBuffer|a Uint8Array whose ArrayBuffer is detached)/);
+    }
+  });
+
   it('survives a fuzzer: mutated files load consistently or are rejected with a RangeError, never anything else', async () => {
     const f = await instance(build);
     const original = sampleFile();

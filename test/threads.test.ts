@@ -223,7 +223,15 @@ describe('init({ threads }) and close()', () => {
       const t = f.tensor(4);
       await f[Symbol.asyncDispose]();
       expect(f.closed).toBe(true);
-      for (const call of [() => f.gelu(new Float32Array(4)), () => f.relu(t), () => layer.forward(new Float32Array(2), 1), () => f.tensor(3), () => f.rmsNorm(t, 2)]) {
+      const file = new Uint8Array(16); // a valid empty .safetensors: header '{}' padded to 8
+      new DataView(file.buffer).setBigUint64(0, 8n, true);
+      file.set(new TextEncoder().encode('{}      '), 8);
+      const calls = [
+        () => f.gelu(new Float32Array(4)), () => f.relu(t), () => layer.forward(new Float32Array(2), 1), () => f.tensor(3), () => f.rmsNorm(t, 2),
+        // the calls that allocate nothing: a file whose tensors load on demand, a norm without parameters, save
+        () => f.safetensors(file), () => f.norm({ kind: 'rms', n: 4 }), () => layer.save(),
+      ];
+      for (const call of calls) {
         expect(call).toThrow(/this instance is closed/);
       }
       await f.close(); // twice is harmless

@@ -66,6 +66,22 @@ function projectionFrom(checkpoint: Checkpoint, where: string, prefix: string, l
   return spec;
 }
 
+/**
+ * Sets the dtypes of an MLP made from a file's projections (weights `${prefix}.weight`, the first
+ * GEMM's then the second's): `dtype` if one was asked for, else what each GEMM's weights are stored
+ * as, so that a file mixing dtypes has no weight rounded to another projection's (a BF16 one to
+ * float16's range). Gate and up share one GEMM: stored differently, they take 'f32', which holds both.
+ */
+function setDtypes(checkpoint: Checkpoint, mlp: FeedForwardOptions, first: string[], second: string | undefined, dtype?: WeightDtype, compute?: Compute): void {
+  const stored = (prefixes: string[]) => {
+    const dtypes = new Set(prefixes.map((prefix) => checkpoint.weightDtype(checkpoint.require(`${prefix}.weight`))));
+    return dtypes.size === 1 ? [...dtypes][0] : 'f32';
+  };
+  mlp.dtype = dtype ?? defaultDtype(compute, stored(first));
+  const down = mlp.fc2 ?? mlp.down;
+  if (down !== undefined && second !== undefined) down.dtype = dtype ?? defaultDtype(compute, stored([second]));
+}
+
 /** Runs `build` with a function that opens tensors of the checkpoint, and frees them all afterwards. */
 function withCheckpoint<T>(heap: Heap, where: string, files: unknown, build: (checkpoint: Checkpoint, open: (name: string) => Tensor) => T): T {
   const checkpoint = new Checkpoint(heap, where, files);
@@ -82,13 +98,16 @@ function withCheckpoint<T>(heap: Heap, where: string, files: unknown, build: (ch
   }
 }
 
+/** fromSafetensors' options: the MLP's activation, every projection's dtype and compute, the weights' layout. */
+export type SafetensorsOptions = Pick<FeedForwardOptions, 'activation' | 'slope' | 'dtype' | 'compute'> & { layout?: Layout };
+
 export type ProjectionNames = { fc1: string; fc2: string } | { gate: string; up: string; down: string } | { gateUp: string; down: string };
 const PROJECTIONS = ['fc1', 'fc2', 'gate', 'up', 'gateUp', 'down'] as const;
 
 /** ffwd.feedForward.fromSafetensors: the MLP from the `${name}.weight` / `${name}.bias` tensors of a file. */
 export function fromSafetensors(
   heap: Heap, files: CheckpointFiles, names: unknown,
-  options: Pick<FeedForwardOptions, 'activation' | 'slope' | 'dtype' | 'compute'> & { layout?: Layout } = {},
+  options: SafetensorsOptions = {},
 ): FeedForward {
   const where = 'feedForward.fromSafetensors';
   if (names === null || typeof names !== 'object') throw new TypeError(`${where}: names must be an object such as { fc1: 'fc1', fc2: 'fc2' }, got ${describe(names)}`);
@@ -99,10 +118,12 @@ export function fromSafetensors(
     if (typeof value !== 'string') throw new TypeError(`${where}: names.${k} must be a tensor name prefix (a string), got ${describe(value)}`);
   }
   const { layout = 'out_in', dtype, ...rest } = options;
+  const prefix = (k: string) => (names as Record<string, string>)[k];
   return withCheckpoint(heap, where, files, (checkpoint, open) => {
-    const specs = Object.fromEntries(given.map((k) => [k, projectionFrom(checkpoint, where, (names as Record<string, string>)[k], layout, open)]));
-    const stored = given.length ? checkpoint.weightDtype(checkpoint.require(`${(names as Record<string, string>)[given[0]]}.weight`)) : 'f32';
-    return new FeedForward(heap, { ...specs, ...rest, dtype: dtype ?? defaultDtype(rest.compute, stored) }, where);
+    const mlp: FeedForwardOptions = { ...Object.fromEntries(given.map((k) => [k, projectionFrom(checkpoint, where, prefix(k), layout, open)])), ...rest };
+    const second = given.find((k) => k === 'fc2' || k === 'down');
+    setDtypes(checkpoint, mlp, given.filter((k) => k !== second).map(prefix), second && prefix(second), dtype, rest.compute);
+    return new FeedForward(heap, mlp, where);
   });
 }
 
@@ -139,9 +160,7 @@ export function fromPretrained(heap: Heap, files: CheckpointFiles, config: unkno
       }
       return spec;
     };
-    const first = 'fc1' in names ? names.fc1 : 'gate' in names ? names.gate : names.gateUp;
-    const stored = checkpoint.weightDtype(checkpoint.require(`${path}.${first}.weight`));
-    const mlp: FeedForwardOptions = { activation: activation as never, compute, dtype: dtype ?? defaultDtype(compute, stored) };
+    const mlp: FeedForwardOptions = { activation: activation as never, compute };
     if ('fc1' in names) {
       mlp.fc1 = projection(names.fc1, intermediate, hidden);
       mlp.fc2 = projection(names.fc2, hidden, mlp.fc1.outFeatures);
@@ -153,6 +172,9 @@ export function fromPretrained(heap: Heap, files: CheckpointFiles, config: unkno
       mlp.up = projection(names.up, mlp.gate.outFeatures, mlp.gate.inFeatures);
       mlp.down = projection(names.down, hidden, mlp.gate.outFeatures);
     }
+    const first = 'fc1' in names ? [names.fc1] : 'gateUp' in names ? [names.gateUp] : [names.gate, names.up];
+    const second = 'fc1' in names ? names.fc2 : names.down;
+    setDtypes(checkpoint, mlp, first.map((name) => `${path}.${name}`), `${path}.${second}`, dtype, compute);
     if (sublayer) {
       const width = mlp.fc1?.inFeatures ?? mlp.gate?.inFeatures ?? mlp.gateUp!.inFeatures;
       const norm = (relative: string): SublayerNorm => {
