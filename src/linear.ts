@@ -61,7 +61,7 @@ export const defaultDtype = (compute: unknown, stored: WeightDtype = 'f32'): Wei
 /** What a dtype's panels cannot hold, for the error naming the weight. */
 const UNREPRESENTABLE: Record<WeightDtype, string> = {
   f32: 'is not finite',
-  bf16: 'is not finite',
+  bf16: 'rounds to infinity (its largest finite value is 3.3895e38)',
   f16: 'is out of its range (its largest finite value is 65504)',
   int8: 'is not finite (an int8 row is scaled by its largest |weight|)',
 };

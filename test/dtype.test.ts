@@ -175,6 +175,25 @@ describe.each(BUILDS)('16-bit weights (%s build)', (build) => {
     largest.free();
   });
 
+  it('a finite weight bfloat16 rounds to ±∞ is a RangeError naming its index; ±∞ and NaN stay as they are', async () => {
+    const f = await get();
+    const held = f.heap.exports.heapSize();
+    const bf16Max = 3.3895313892515355e38; // 0x7f7f as bfloat16
+    const halfway = new Float32Array(new Uint32Array([0x7f7f8000]).buffer)[0]; // ties to even: up, to ∞
+    const below = new Float32Array(new Uint32Array([0x7f7f7fff]).buffer)[0];
+    for (const [value, index] of [[halfway, 2], [-halfway, 7], [3.4e38, 0]] as const) {
+      const weight = new Float32Array(12).fill(1);
+      weight[index] = value;
+      expect(() => f.linear({ weight, inFeatures: 4, outFeatures: 3, dtype: 'bf16' })).toThrow(
+        new RegExp(`weight\\[${index}\\] is ${String(Math.fround(value)).replace(/[.+]/g, '\\$&')}, which bf16 panels cannot hold: it rounds to infinity`));
+    }
+    expect(f.heap.exports.heapSize()).toBe(held);
+    const kept = f.linear({ weight: Float32Array.of(below, Infinity, -Infinity, NaN), inFeatures: 1, outFeatures: 4, dtype: 'bf16' });
+    const y = kept.forward(new Float32Array([1]), 1);
+    expect([y[0], y[1], y[2], Number.isNaN(y[3])]).toEqual([bf16Max, Infinity, -Infinity, true]);
+    kept.free();
+  });
+
   it('fromPretrained keeps a BF16 (LLaMA) and an F16 (GPT-NeoX) checkpoint 16-bit: the bits of the widened f32 layer', async () => {
     const f = await get();
     for (const [dir, stored] of [['llama', 'bf16'], ['gpt_neox', 'f16']] as const) {

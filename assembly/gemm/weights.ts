@@ -65,10 +65,15 @@ const F16_TO_F32 = f32x4.splat(5.192296858534828e33); // 2^112: rebias the expon
   @inline hi(p: usize, raw: v128): v128 { return v128.and(raw, HIGH_HALVES); }
   @inline kRows(inF: i32): i32 { return inF; }
   @inline position(k: i32, c: i32): usize { return <usize>k * this.rowBytes() + ((<usize>(c & 3) << 2) | (<usize>(c >> 2) << 1)); }
-  /** Rounded to nearest-even (bfloat16 is float32's upper half); NaN stays a quiet NaN. */
+  /**
+   * Rounded to nearest-even (bfloat16 is float32's upper half); NaN stays a quiet NaN and ±∞ stays;
+   * false for a finite weight that would round to ±∞ (|w| ≥ 0x7f7f8000 ≈ 3.3961e38).
+   */
   @inline put(dst: usize, w: f32, scale: f32): bool {
     const u = reinterpret<u32>(w);
-    store<u16>(dst, <u16>(w != w ? (u >> 16) | 0x40 : (u + 0x7fff + ((u >> 16) & 1)) >> 16));
+    const h = w != w ? (u >> 16) | 0x40 : (u + 0x7fff + ((u >> 16) & 1)) >> 16;
+    if ((h & 0x7fff) == 0x7f80 && (u & 0x7fff_ffff) != 0x7f80_0000) return false;
+    store<u16>(dst, <u16>h);
     return true;
   }
 }
