@@ -124,7 +124,8 @@ describe.each(BUILDS)('fromPretrained and fromSafetensors (%s build): input erro
       [bytes, { ...config, model_type: 'bort' }, {}, /config.model_type is string "bort"; supported: bert, roberta, .*gemma3_text, .*bart/],
       [bytes, null, {}, /config must be the parsed config.json \(an object\), got null/],
       [bytes, config, { layer: 2 }, /options.layer is 2, but the config has 2 layers/],
-      [bytes, config, { layer: -1 }, /options.layer must be an integer ≥ 0, got number -1/],
+      [bytes, config, { layer: -1 }, /options.layer must be an integer ≥ 0, got -1/],
+      [bytes, config, { layer: 1.5 }, /options.layer must be an integer ≥ 0, got number 1.5/],
       [bytes, config, { sublayer: 'yes' }, /options.sublayer must be true or false/],
       [bytes, config, { stack: 'decoder' }, /'bert' has one stack of layers; options.stack must be left out/],
       [bytes, { ...config, hidden_act: 'gelu_9' }, {}, /config.hidden_act is string "gelu_9", an activation ffwd does not know/],
@@ -147,5 +148,8 @@ describe.each(BUILDS)('fromPretrained and fromSafetensors (%s build): input erro
       expect((error as Error).message).toMatch(message);
       expect(ffwd.heap.exports.heapSize(), `${message}: nothing left allocated`).toBe(held);
     }
+    // an integer out of range is a RangeError, anything else a TypeError
+    expect(() => ffwd.feedForward.fromPretrained(bytes, config, { layer: -1 })).toThrow(RangeError);
+    expect(() => ffwd.feedForward.fromPretrained(bytes, config, { layer: '0' as never })).toThrow(TypeError);
   });
 });

@@ -27,9 +27,10 @@ const WHERE = 'feedForward.fromPretrained';
 function checkOptions(family: Family, modelType: string, options: unknown): Required<Omit<PretrainedOptions, 'dtype' | 'compute'>> & Pick<PretrainedOptions, 'dtype' | 'compute'> {
   if (options === null || typeof options !== 'object') throw new TypeError(`${WHERE}: options must be an object, got ${describe(options)}`);
   const { layer = 0, sublayer = false, stack, dtype, compute } = options as PretrainedOptions;
-  if (typeof layer !== 'number' || !Number.isInteger(layer) || layer < 0) {
+  if (typeof layer !== 'number' || !Number.isInteger(layer)) {
     throw new TypeError(`${WHERE}: options.layer must be an integer ≥ 0, got ${describe(layer)}`);
   }
+  if (layer < 0) throw new RangeError(`${WHERE}: options.layer must be an integer ≥ 0, got ${layer}`);
   if (typeof sublayer !== 'boolean') throw new TypeError(`${WHERE}: options.sublayer must be true or false, got ${describe(sublayer)}`);
   const stacks = family.stacks ?? [];
   if (stack !== undefined && !stacks.includes(stack)) {
