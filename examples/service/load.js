@@ -2,7 +2,8 @@
 // Load test of the service (not part of npm test): for each mode, batching and not, starts main.js on
 // 127.0.0.1, runs wrk with 64 connections of single-row requests (1 in 16 of them bad, see mix.lua) for
 // --duration seconds, samples the service's memory every 5 s, and prints requests/s, p50 / p99 latency,
-// the answers per kind and the memory. Needs wrk (Debian: apt-get install wrk).
+// the answers per kind and the memory; then the same HTTP path without the block (main.js --echo), the
+// ceiling of any service on this machine. Needs wrk (Debian: apt-get install wrk).
 //   node examples/service/load.js [--duration 60] [--baseline-duration S] [--connections 64] [--threads auto] [--wrk-threads 1]
 // (--baseline-duration: the run without batching, default --duration).
 import { spawn, spawnSync } from 'node:child_process';
@@ -70,7 +71,9 @@ async function measure(name, extra, seconds) {
 }
 
 try {
-  const rows = [await measure('batching', [], args.duration), await measure('no batching', ['--no-batching'], args['baseline-duration'] ?? args.duration)];
+  const baseline = args['baseline-duration'] ?? args.duration;
+  const rows = [await measure('batching', [], args.duration), await measure('no batching', ['--no-batching'], baseline),
+    await measure('HTTP alone (--echo, no block)', ['--echo'], baseline)];
   const ms = (us) => (us / 1000).toFixed(2);
   console.log(`\n${args.connections} connections, ${args.duration} s batching, ${args['baseline-duration'] ?? args.duration} s without, wrk -t${args['wrk-threads']}, 1 request in 16 bad\n`);
   console.log('| service | threads | requests/s | p50 ms | p99 ms | rows per forward | good sent / 200 | bad sent / 4xx | other answers | socket errors | RSS MiB first → last (max), 5 s samples |');
@@ -78,7 +81,8 @@ try {
   for (const r of rows) {
     console.log(`| ${r.name} | ${r.threads} | ${r.rps.toFixed(0)} | ${ms(r.p50_us)} | ${ms(r.p99_us)} | ${r.rowsPerBatch.toFixed(1)} | ${r.sent_good} / ${r.ok} | ${r.sent_bad} / ${r.refused} | ${r.other} | ${r.socket_errors} | ${r.rssFirst?.toFixed(1)} → ${r.rssLast?.toFixed(1)} (${r.rssMax.toFixed(1)}) |`);
   }
-  console.log(`\nbatching / no batching: ${(rows[0].rps / rows[1].rps).toFixed(2)}× the requests/s, p99 ${ms(rows[0].p99_us)} vs ${ms(rows[1].p99_us)} ms`);
+  console.log(`\nbatching / no batching: ${(rows[0].rps / rows[1].rps).toFixed(2)}× the requests/s, p99 ${ms(rows[0].p99_us)} vs ${ms(rows[1].p99_us)} ms; ` +
+    `batching reaches ${(100 * rows[0].rps / rows[2].rps).toFixed(0)} % of the HTTP path alone`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
