@@ -19,8 +19,8 @@ const SLEEPERS = 4;
 const SHARES = 5;
 /** Then one claim word per share. */
 const CLAIMS = 8;
-export const UNCLAIMED = 0;
-export const CLAIMED = 1;
+const UNCLAIMED = 0;
+const CLAIMED = 1;
 
 /** Shares per dispatch at most (a few per thread for up to 8 threads). */
 export const MAX_SHARES = 32;
