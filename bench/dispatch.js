@@ -9,7 +9,7 @@ import v8 from 'node:v8';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // before any module compiles
 const { init } = await import('ffwd');
-const { median } = await import('./timing.js');
+const { alternate } = await import('./timing.js');
 const { normal } = await import('./data.js');
 
 const { values } = parseArgs({ options: { build: { type: 'string', default: 'simd' }, batch: { type: 'string', default: '1' }, rounds: { type: 'string', default: '30' } } });
@@ -18,18 +18,8 @@ const [d, h] = [512, 2048];
 const [w1, w2, xs] = [normal(d * h, 1, 0.04), normal(d * h, 2, 0.02), normal(batch * d, 3)];
 const instances = [await init({ build }), await init({ build, threads: 2 })];
 
-function timed(calls) {
-  const reps = Math.max(10, Math.round(100 / batch));
-  const samples = calls.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    calls.forEach((call, i) => {
-      const t = performance.now();
-      for (let k = 0; k < reps; k++) call();
-      samples[i].push(((performance.now() - t) / reps) * 1000);
-    });
-  }
-  return samples.map(median);
-}
+/** µs per call of each, alternating (timing.js alternate). */
+const timed = (calls) => alternate(calls, { rounds, reps: Math.max(10, Math.round(100 / batch)) }).map((ms) => ms * 1000);
 
 const ffn = instances.map((f) => {
   const block = f.feedForward({ fc1: { weight: w1, inFeatures: d, outFeatures: h }, fc2: { weight: w2, inFeatures: h, outFeatures: d }, activation: 'gelu' });

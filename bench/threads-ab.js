@@ -12,7 +12,7 @@ import v8 from 'node:v8';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // before any module compiles
 const { makeLayers, normal } = await import('./data.js');
-const { median } = await import('./timing.js');
+const { alternate } = await import('./timing.js');
 
 const { values } = parseArgs({
   options: {
@@ -58,15 +58,7 @@ workloads.push({
 for (const { name, reps, calls } of workloads) {
   // a second of calls first: the pools' dispatch is JavaScript, slow until the JIT has it (bench/case.js)
   for (const call of calls) for (const t0 = performance.now(); performance.now() - t0 < 1000; ) call();
-  const samples = calls.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    calls.forEach((call, i) => {
-      const t0 = performance.now();
-      for (let k = 0; k < reps; k++) call();
-      samples[i].push((performance.now() - t0) / reps);
-    });
-  }
-  const [one, before, after] = samples.map(median);
+  const [one, before, after] = alternate(calls, { rounds, reps });
   const us = (ms) => `${(ms * 1000).toFixed(0)} µs`;
   console.log(`${build} ${name}: ${contenders.map(([label], i) => `${label} ${us([one, before, after][i])}`).join(', ')}; ` +
     `2 threads ÷ 1: base ${(one / before).toFixed(2)}×, this tree ${(one / after).toFixed(2)}×`);

@@ -52,6 +52,22 @@ async function calibrate(s, targetMs, warmupMs) {
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Synchronous calls timed back to back: in each of `rounds` rounds every call runs `reps` times in
+ * turn; returns each call's median ms per call (the standalone A/B scripts: dispatch.js, threads-ab.js).
+ */
+export function alternate(calls, { rounds, reps }) {
+  const samples = calls.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    calls.forEach((call, i) => {
+      const t0 = now();
+      for (let k = 0; k < reps; k++) call();
+      samples[i].push((now() - t0) / reps);
+    });
+  }
+  return samples.map(median);
+}
+
+/**
  * Times every contender ({ label, sampler, settleMs?, warmupMs? }) in `rounds` rounds; each round
  * visits all of them, in an order rotated from round to round. `settleMs` is a pause after that
  * contender's samples (a thread pool that spin-waits after its work would otherwise steal the next
