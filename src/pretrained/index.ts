@@ -4,7 +4,7 @@ import { activationName } from '../activations.js';
 import { describe } from '../errors.js';
 import { FeedForward, type FeedForwardOptions, type SublayerNorm } from '../feedforward.js';
 import type { ProjectionOptions } from '../gated.js';
-import { type Compute, type Layout, type WeightDtype, defaultDtype } from '../linear.js';
+import { type Compute, type Layout, type WeightDtype, commonDtype, defaultDtype } from '../linear.js';
 import type { Heap, Tensor } from '../memory.js';
 import { Checkpoint, type CheckpointFiles } from './checkpoint.js';
 import { type Config, FAMILIES, type Family } from './families.js';
@@ -75,8 +75,8 @@ function projectionFrom(checkpoint: Checkpoint, where: string, prefix: string, l
  */
 function setDtypes(checkpoint: Checkpoint, mlp: FeedForwardOptions, first: string[], second: string | undefined, dtype?: WeightDtype, compute?: Compute): void {
   const stored = (prefixes: string[]) => {
-    const dtypes = new Set(prefixes.map((prefix) => checkpoint.weightDtype(checkpoint.require(`${prefix}.weight`))));
-    return dtypes.size === 1 ? [...dtypes][0] : 'f32';
+    const common = commonDtype(prefixes.map((prefix) => ({ dtype: checkpoint.weightDtype(checkpoint.require(`${prefix}.weight`)) })));
+    return common === 'mixed' ? 'f32' : common;
   };
   mlp.dtype = dtype ?? defaultDtype(compute, stored(first));
   const down = mlp.fc2 ?? mlp.down;
