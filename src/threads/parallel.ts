@@ -10,7 +10,7 @@
 import type { KernelExports } from '../exports.js';
 import type { Heap } from '../memory.js';
 import { NR, gatedLinearArgs, linearArgs, panelStride, scratchBytes } from './gemm-abi.js';
-import { type Range, split } from './partition.js';
+import { type Range, split, taper } from './partition.js';
 import type { Pool } from './pool.js';
 
 /** Work per thread below which a GEMM stays on fewer threads: multiply-adds. */
@@ -28,7 +28,8 @@ export const CHEAP_ELEMENTS_PER_THREAD = 1 << 18;
 const CHEAP: ReadonlySet<string> = new Set(['relu', 'reluBackward', 'leakyRelu', 'leakyReluBackward', 'add', 'multiply']);
 /**
  * Shares per computing thread: more than one, so that a thread the scheduler runs late leaves the
- * rest of its work to the others (FFN 512/2048 batch 1 on 2 threads, see the README's threads table).
+ * rest of its work to the others (FFN 512/2048 batch 1 on 2 threads, see the README's threads table),
+ * halving in size (partition.ts taper) so that the last ones are small.
  */
 export const SHARES_PER_THREAD = 4;
 const STRIP = 4;
@@ -70,7 +71,7 @@ export class Parallel {
       return this.#withScratch([batch], inF, dtype, ([s]) => this.#direct('linear', linearArgs(x, packed, y, batch, inF, outF, act, param, residual, s, dtype)));
     }
     if (batch >= STRIP * parts) {
-      const rows = split(batch, this.#shares(parts), STRIP);
+      const rows = this.#shares(batch, parts, STRIP);
       return this.#withScratch(rows.map((r) => r.count), inF, dtype, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
         name: 'linear',
         args: linearArgs(x + start * inF * 4, packed, y + start * outF * 4, count, inF, outF, act, param,
@@ -100,7 +101,7 @@ export class Parallel {
     }
     if (batch >= STRIP * parts) {
       const wsRow = 2 * NR * Math.ceil(hidden / NR) * 4;
-      const rows = split(batch, this.#shares(parts), STRIP);
+      const rows = this.#shares(batch, parts, STRIP);
       return this.#withScratch(rows.map((r) => r.count), inF, dtype, (scratch) => this.#dispatch(rows.map(({ start, count }, t) => [{
         name: 'gatedLinear',
         args: gatedLinearArgs(x + start * inF * 4, packed, ws + start * wsRow, h + start * hidden * 4, count, inF, hidden, act, param, scratch[t], dtype),
@@ -129,14 +130,14 @@ export class Parallel {
   /** layerNorm or rmsNorm over `rows` rows of n floats: `rest` are the export's arguments after n. */
   norm(kernel: 'layerNorm' | 'rmsNorm', x: number, y: number, rows: number, n: number, rest: number[]): void {
     const parts = Math.max(1, Math.min(rows, this.#parts(rows * n, ELEMENTS_PER_THREAD)));
-    this.#dispatch(split(rows, this.#shares(parts)).map(({ start, count }) =>
+    this.#dispatch(this.#shares(rows, parts).map(({ start, count }) =>
       [{ name: kernel, args: [x + start * n * 4, y + start * n * 4, count, n, ...rest] }]));
   }
 
   /** An elementwise kernel: kernel(...inputs, y, n, ...params), every operand n floats. */
   map(kernel: Name, inputs: number[], y: number, n: number, params: number[]): void {
     const parts = this.#parts(n, CHEAP.has(kernel) ? CHEAP_ELEMENTS_PER_THREAD : ELEMENTS_PER_THREAD);
-    this.#dispatch(split(n, this.#shares(parts), LINE_FLOATS).map(({ start, count }) =>
+    this.#dispatch(this.#shares(n, parts, LINE_FLOATS).map(({ start, count }) =>
       [{ name: kernel, args: [...inputs.map((p) => p + start * 4), y + start * 4, count, ...params] }]));
   }
 
@@ -154,14 +155,14 @@ export class Parallel {
     return Math.max(1, Math.min(this.threads, Math.floor(work / perThread)));
   }
 
-  /** Shares for `parts` computing threads (one thread: one share, run here without a dispatch). */
-  #shares(parts: number): number {
-    return parts === 1 ? 1 : parts * SHARES_PER_THREAD;
+  /** The shares of `total` units for `parts` computing threads (one thread: one share, run here without a dispatch). */
+  #shares(total: number, parts: number, grain = 1): Range[] {
+    return parts === 1 ? split(total, 1, grain) : taper(total, parts, SHARES_PER_THREAD, grain);
   }
 
   /** Panel ranges of outF columns for `parts` threads; one row runs three panels at a time (the 1×24 tile). */
   #panels(outF: number, parts: number, batch: number): Range[] {
-    return split(Math.ceil(outF / NR), this.#shares(parts), batch === 1 ? 3 : 1);
+    return this.#shares(Math.ceil(outF / NR), parts, batch === 1 ? 3 : 1);
   }
 
   /** Copies each range's [batch, cols] temporary into its columns of y[batch, width]. */

@@ -24,3 +24,25 @@ export function split(total: number, parts: number, grain = 1): Range[] {
   }
   return ranges;
 }
+
+/**
+ * `total` units as shares for `parts` threads: `split` into parts runs, each run cut into at most
+ * `shares` contiguous shares of whole grains that halve in size (the last two equal: 8, 4, 2, 2
+ * grains of 16). A thread claims its own run's large shares first, and the small ones left at the
+ * end even out when the threads finish; equal shares left a thread idle for up to a share's time.
+ */
+export function taper(total: number, parts: number, shares: number, grain = 1): Range[] {
+  const ranges: Range[] = [];
+  for (const run of split(total, parts, grain)) {
+    let start = run.start;
+    let left = run.count;
+    for (let i = 0; i < shares && left > 0; i++) {
+      const grains = Math.ceil(left / grain);
+      const count = Math.min(left, (i === shares - 1 ? grains : Math.ceil(grains / 2)) * grain);
+      ranges.push({ start, count });
+      start += count;
+      left -= count;
+    }
+  }
+  return ranges;
+}
