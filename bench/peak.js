@@ -29,6 +29,47 @@ export function peakWat(kind, chains = 12, unroll = 4) {
     (f32x4.extract_lane 0 ${sum})))`;
 }
 
+/** k steps per pass of the tile loop: 8 KiB of weights and 4 KiB of x, in L1. */
+export const TILE_K = 256;
+/** Flops per pass of the tile loop: 8 multiply-adds of 4 lanes per k. */
+export const TILE_FLOPS = 8 * FLOPS_PER_STEP * TILE_K;
+
+/**
+ * WAT of `run(passes) → f32`: the 4×8 tile's k loop (microkernel.ts) over TILE_K k's, acc[r][v] +=
+ * w[v]·x[r] for 4 rows and 2 weight vectors, with the weights and/or the broadcasts of x loaded each
+ * k as the microkernel does, or held in registers; by relaxed_madd, or by mul+add (only with both
+ * loaded: else the mul would be hoisted out of the loop). What the GEMM's tile can reach, caches aside.
+ */
+export function tileWat(loadWeights, loadX, mulAdd = false) {
+  const w = (v) => (loadWeights ? `(v128.load offset=${16 * v} (local.get $pb))` : `(local.get $w${v})`);
+  const x = (r) => (loadX ? `(v128.load32_splat offset=${4 * r} (local.get $pa))` : `(local.get $x${r})`);
+  const steps = [0, 1, 2, 3].flatMap((r) => [0, 1].map((v) => {
+    const acc = `$c${2 * r + v}`;
+    const [wk, xk] = [`(local.get $w${v}k)`, `(local.get $x${r}k)`];
+    const step = mulAdd ? `(f32x4.add (local.get ${acc}) (f32x4.mul ${wk} ${xk}))` : `(f32x4.relaxed_madd ${wk} ${xk} (local.get ${acc}))`;
+    return `(local.set ${acc} ${step})`;
+  }));
+  const accs = Array.from({ length: 8 }, (_, i) => `$c${i}`);
+  const sum = accs.slice(1).reduce((s, acc) => `(f32x4.add ${s} (local.get ${acc}))`, `(local.get ${accs[0]})`);
+  return `(module (memory 1)
+  (func (export "run") (param $n i32) (result f32)
+    (local $pa i32) (local $pb i32) (local $k i32)
+    ${['$w0', '$w1', '$x0', '$x1', '$x2', '$x3', '$w0k', '$w1k', '$x0k', '$x1k', '$x2k', '$x3k', ...accs].map((l) => `(local ${l} v128)`).join(' ')}
+    ${[0, 1].map((v) => `(local.set $w${v} (f32x4.splat (f32.const 0.5)))`).join(' ')}
+    ${[0, 1, 2, 3].map((r) => `(local.set $x${r} (f32x4.splat (f32.const 0.25)))`).join(' ')}
+    (loop $pass
+      (local.set $pa (i32.const 0)) (local.set $pb (i32.const ${16 * TILE_K})) (local.set $k (i32.const ${TILE_K}))
+      (loop $step
+        ${[0, 1].map((v) => `(local.set $w${v}k ${w(v)})`).join(' ')}
+        ${[0, 1, 2, 3].map((r) => `(local.set $x${r}k ${x(r)})`).join(' ')}
+        ${steps.join('\n        ')}
+        (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+        (br_if $step (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+      (br_if $pass (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (f32x4.extract_lane 0 ${sum})))`;
+}
+
 export function assemble(text) {
   const module = binaryen.parseText(text);
   module.setFeatures(binaryen.Features.SIMD128 | binaryen.Features.RelaxedSIMD);
