@@ -115,9 +115,8 @@ export function runShares(control: Int32Array, thread: number, threads: number, 
 /**
  * How long a thread spins before it blocks: longer than the gap between the GEMMs of a block and
  * than a worker that finished first waits for the next call. Waking a blocked thread costs tens to
- * hundreds of µs in a VM; 2 threads ÷ 1, spinning 0.1 → 1 ms (AMD Zen 3, 2 vCPU, Node 20, both
- * builds): FFN 512/2048 batch 1 1.44–1.54 → 1.72–1.84×, batch 8 1.48–1.66 → 1.53–1.89×, batch 128
- * 1.53–1.56 → 1.62–1.66×, GELU 1M 1.51–1.80 → 1.77–1.82×.
+ * hundreds of µs in a VM. 1 ms against 0.1 (bench/threads-ab.js, AMD Zen 3, 2 vCPU, Node 20, both
+ * builds, 3 runs): FFN 512/2048 batch 1 +0–17 %, batch 8 +4–26 %, batch 128 +3–5 %, GELU 1M +6–12 %.
  */
 const SPIN_MS = 1;
 
