@@ -10,7 +10,7 @@ import v8 from 'node:v8';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // before any module compiles
 const { peakWat, tileWat, assemble, FLOPS_PER_STEP, TILE_FLOPS } = await import('./peak.js');
-const { median, now } = await import('./timing.js');
+const { alternate } = await import('./timing.js');
 const { machine } = await import('./machine.js');
 
 const roundsArg = process.argv.indexOf('--rounds');
@@ -25,25 +25,17 @@ for (const kind of ['mulAdd', 'relaxedMadd']) {
   for (const [chains, unroll] of SHAPES) {
     const { instance } = await WebAssembly.instantiate(assemble(peakWat(kind, chains, unroll)));
     const flops = chains * unroll * FLOPS_PER_STEP * PEAK_ITERATIONS;
-    variants.push({ label: `${kind} peak loop, ${chains} chains × ${unroll} unrolled`, run: () => instance.exports.run(PEAK_ITERATIONS), flops, samples: [] });
+    variants.push({ label: `${kind} peak loop, ${chains} chains × ${unroll} unrolled`, run: () => instance.exports.run(PEAK_ITERATIONS), flops });
   }
 }
 const TILE_LOOPS = [[false, false, false, 'no loads'], [true, false, false, 'weight loads'], [false, true, false, 'x broadcasts'],
   [true, true, false, 'both, as the GEMM'], [true, true, true, 'both, mul+add']];
 for (const [loadWeights, loadX, mulAdd, what] of TILE_LOOPS) {
   const { instance } = await WebAssembly.instantiate(assemble(tileWat(loadWeights, loadX, mulAdd)));
-  variants.push({ label: `4×8 tile loop, ${what}`, run: () => instance.exports.run(PASSES), flops: TILE_FLOPS * PASSES, samples: [] });
+  variants.push({ label: `4×8 tile loop, ${what}`, run: () => instance.exports.run(PASSES), flops: TILE_FLOPS * PASSES });
 }
 for (const v of variants) for (let i = 0; i < 20; i++) v.run(); // past V8's tier-up
-for (let r = 0; r < rounds; r++) {
-  for (const v of variants) {
-    const start = now();
-    v.run();
-    v.samples.push(now() - start);
-  }
-}
+const ms = alternate(variants.map((v) => v.run), { rounds, reps: 1 });
 const { cpu, cpuFamily, node, date } = machine();
 console.log(`# ${cpu} (${cpuFamily}), Node ${node}, ${date}, GFLOP/s, medians of ${rounds} rounds`);
-for (const { label, flops, samples } of variants) {
-  console.log(`${label.padEnd(44)} ${(flops / median(samples) / 1e6).toFixed(1).padStart(6)}`);
-}
+variants.forEach(({ label, flops }, i) => console.log(`${label.padEnd(44)} ${(flops / ms[i] / 1e6).toFixed(1).padStart(6)}`));

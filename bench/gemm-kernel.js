@@ -9,8 +9,8 @@
 //                             [--target-ms 20] [--hidden Gelu] [--wasm label=path.wasm …] [--json out.json]
 //
 // So does the tile's own k loop with its loads in L1 (peak.js tileWat): "% of tile loop" is the share
-// of what the 4×8 tile reaches on this core at the moment, which moves with the machine (a VM whose
-// neighbours share the core's load ports slows it, not the register-only peak loop).
+// of what the 4×8 tile reaches on this core at the moment, which moves with the machine (on the project's
+// VMs it varied per process and vCPU while the register-only peak loop did not: README, FFN at scale).
 //
 // The streaming-read loop of bench/bandwidth.js takes turns too: "% of read" compares the weights'
 // GB/s with the read bandwidth measured in the same rounds.

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // before any module compiles
 const { init } = await import('ffwd');
 const { makeLayers, normal } = await import('./data.js');
-const { now, median } = await import('./timing.js');
+const { alternate, now } = await import('./timing.js');
 const { machine } = await import('./machine.js');
 
 const option = (name, fallback) => {
@@ -29,7 +29,7 @@ async function contender(label, options) {
   const block = ffwd.feedForward({ fc1, fc2, activation: 'gelu' });
   const x = ffwd.tensor(normal(batch * 512, 5));
   const y = ffwd.tensor(batch * 512);
-  return { label, ffwd, run: () => block.forward(x, batch, y), samples: [] };
+  return { label, ffwd, run: () => block.forward(x, batch, y) };
 }
 
 const contenders = [];
@@ -41,16 +41,8 @@ for (const build of ['simd', 'relaxed']) {
 }
 const warmUntil = now() + 1000; // a pool's dispatch is JavaScript: past V8's JIT first (bench/README.md)
 while (now() < warmUntil) for (const c of contenders) c.run();
-for (let r = 0; r < rounds; r++) {
-  for (const c of contenders) {
-    const start = now();
-    for (let i = 0; i < CALLS_PER_SAMPLE; i++) c.run();
-    c.samples.push((now() - start) / CALLS_PER_SAMPLE);
-  }
-}
+const ms = alternate(contenders.map((c) => c.run), { rounds, reps: CALLS_PER_SAMPLE });
 const { cpu, cpuFamily, node, date } = machine();
 console.log(`# FFN 512→2048→512 batch ${batch}: ${cpu} (${cpuFamily}), Node ${node}, ${date}, medians of ${rounds} rounds`);
-for (const { label, ffwd, samples } of contenders) {
-  console.log(`${label.padEnd(24)} ${median(samples).toFixed(2).padStart(7)} ms  (${ffwd.threads} thread(s))`);
-}
+contenders.forEach(({ label, ffwd }, i) => console.log(`${label.padEnd(24)} ${ms[i].toFixed(2).padStart(7)} ms  (${ffwd.threads} thread(s))`));
 for (const { ffwd } of contenders) await ffwd.close();

@@ -1,6 +1,18 @@
 // The ranges threads get: contiguous, covering everything once, whole grains, as equal as grains allow.
 import { describe, expect, it } from 'vitest';
-import { split, taper } from '../src/threads/partition.js';
+import { type Range, split, taper } from '../src/threads/partition.js';
+
+/** Contiguous from 0 to total, no empty range, whole grains but the last. */
+function expectCover(ranges: Range[], total: number, grain: number): void {
+  let next = 0;
+  ranges.forEach(({ start, count }, i) => {
+    expect(start).toBe(next);
+    expect(count).toBeGreaterThan(0);
+    if (i < ranges.length - 1) expect(count % grain).toBe(0);
+    next += count;
+  });
+  expect(next).toBe(total);
+}
 
 describe('split', () => {
   it.each([
@@ -21,14 +33,7 @@ describe('split', () => {
         for (const grain of [1, 3, 4, 16]) {
           const ranges = split(total, parts, grain);
           expect(ranges.length).toBeLessThanOrEqual(parts);
-          let next = 0;
-          ranges.forEach(({ start, count }, i) => {
-            expect(start).toBe(next);
-            expect(count).toBeGreaterThan(0);
-            if (i < ranges.length - 1) expect(count % grain).toBe(0);
-            next += count;
-          });
-          expect(next).toBe(total);
+          expectCover(ranges, total, grain);
         }
       }
     }
@@ -51,14 +56,7 @@ describe('taper', () => {
       for (const parts of [1, 2, 3, 8]) {
         for (const grain of [1, 3, 4, 16]) {
           const ranges = taper(total, parts, 4, grain);
-          let next = 0;
-          ranges.forEach(({ start, count }, i) => {
-            expect(start).toBe(next);
-            expect(count).toBeGreaterThan(0);
-            if (i < ranges.length - 1) expect(count % grain).toBe(0);
-            next += count;
-          });
-          expect(next).toBe(total);
+          expectCover(ranges, total, grain);
           for (const run of split(total, parts, grain)) {
             const inRun = ranges.filter(({ start }) => start >= run.start && start < run.start + run.count);
             expect(inRun.length).toBeGreaterThan(0);

@@ -10,7 +10,7 @@
 import type { KernelExports } from '../exports.js';
 import type { Heap } from '../memory.js';
 import { NR, gatedLinearArgs, linearArgs, panelStride, scratchBytes } from './gemm-abi.js';
-import { type Range, split, taper } from './partition.js';
+import { type Range, taper } from './partition.js';
 import type { Pool } from './pool.js';
 
 /** Work per thread below which a GEMM stays on fewer threads: multiply-adds. */
@@ -157,7 +157,7 @@ export class Parallel {
 
   /** The shares of `total` units for `parts` computing threads (one thread: one share, run here without a dispatch). */
   #shares(total: number, parts: number, grain = 1): Range[] {
-    return parts === 1 ? split(total, 1, grain) : taper(total, parts, SHARES_PER_THREAD, grain);
+    return taper(total, parts, parts === 1 ? 1 : SHARES_PER_THREAD, grain);
   }
 
   /** Panel ranges of outF columns for `parts` threads; one row runs three panels at a time (the 1×24 tile). */
